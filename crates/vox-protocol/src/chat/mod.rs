@@ -1,0 +1,6 @@
+//! Chat completions: request, response, stream chunk, validation.
+
+pub mod chunk;
+pub mod request;
+pub mod response;
+pub mod validate;

@@ -1,0 +1,42 @@
+//! Model and deployment listing, and the voice listing.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Model {
+    pub id: String,
+    /// Always `model`.
+    pub object: String,
+    pub created: u64,
+    pub owned_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct List<T> {
+    /// Always `list`.
+    pub object: String,
+    pub data: Vec<T>,
+}
+
+impl<T> List<T> {
+    pub fn new(data: Vec<T>) -> Self {
+        Self {
+            object: "list".into(),
+            data,
+        }
+    }
+}
+
+/// One entry of `GET /audio/voices`: a voice name and the speaker behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct VoiceEntry {
+    pub id: String,
+    /// Always `voice`.
+    pub object: String,
+    pub model: String,
+    pub speaker: String,
+    pub speed: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}

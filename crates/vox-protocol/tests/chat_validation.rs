@@ -1,0 +1,315 @@
+//! Every door check of a chat request, driven from JSON as a client sends it.
+
+use serde_json::{Value, json};
+use vox_protocol::audio::{AudioFormat, OPENAI_VOICES};
+use vox_protocol::chat::request::ChatCompletionRequest;
+use vox_protocol::chat::validate::{ChatLimits, ValidChatRequest, ValidPart, validate_chat_request};
+use vox_protocol::json::parse_body;
+use vox_protocol::{ProtocolError, ProtocolErrorKind};
+
+const MAX_AUDIO: usize = 1024;
+/// Base64 of "RIFF": four bytes.
+const SMALL_AUDIO: &str = "UklGRg==";
+
+fn voices() -> Vec<String> {
+    OPENAI_VOICES.iter().map(|v| v.to_string()).collect()
+}
+
+fn check(body: Value, require_audio: bool) -> Result<ValidChatRequest, ProtocolError> {
+    let voices = voices();
+    let limits = ChatLimits {
+        voices: &voices,
+        max_audio_bytes: MAX_AUDIO,
+        require_audio,
+    };
+    let request: ChatCompletionRequest = parse_body(body.to_string().as_bytes())?;
+    validate_chat_request(request, &limits)
+}
+
+fn error(body: Value) -> ProtocolError {
+    check(body, false).expect_err("request should be refused")
+}
+
+fn spoken(extra: Value) -> Value {
+    let mut body = json!({
+        "model": "gpt-4o-audio-preview",
+        "modalities": ["text", "audio"],
+        "audio": {"voice": "alloy", "format": "wav"},
+        "messages": [{"role": "user", "content": "Hello"}],
+    });
+    body.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    body
+}
+
+fn audio_message(role: &str, data: &str, format: &str) -> Value {
+    json!({"role": role, "content": [
+        {"type": "text", "text": "What is said here?"},
+        {"type": "input_audio", "input_audio": {"data": data, "format": format}}
+    ]})
+}
+
+#[test]
+fn a_spoken_request_is_accepted_and_unknown_fields_ignored() {
+    let valid = check(
+        spoken(json!({"some_future_field": {"x": 1}, "store": true})),
+        true,
+    )
+    .unwrap();
+    let output = valid.audio_output.unwrap();
+    assert_eq!(output.voice, "alloy");
+    assert_eq!(output.format, AudioFormat::Wav);
+}
+
+#[test]
+fn custom_voice_object_form_is_resolved_by_id() {
+    let err = error(spoken(
+        json!({"audio": {"voice": {"id": "narrator"}, "format": "wav"}}),
+    ));
+    assert_eq!(err.param.as_deref(), Some("audio.voice"));
+    assert!(err.message.starts_with("Invalid value: 'narrator'."));
+}
+
+#[test]
+fn unknown_voice() {
+    let err = error(spoken(json!({"audio": {"voice": "bogus", "format": "wav"}})));
+    assert_eq!(err.param.as_deref(), Some("audio.voice"));
+    assert_eq!(err.code, Some("invalid_value"));
+    assert!(
+        err.message
+            .starts_with("Invalid value: 'bogus'. Supported values are: 'alloy', 'ash'")
+    );
+    assert!(err.message.ends_with("'marin', and 'cedar'."));
+}
+
+#[test]
+fn unknown_output_format() {
+    let err = error(spoken(json!({"audio": {"voice": "alloy", "format": "ogg"}})));
+    assert_eq!(err.param.as_deref(), Some("audio.format"));
+    assert_eq!(
+        err.message,
+        "Invalid value: 'ogg'. Supported values are: 'wav', 'aac', 'mp3', 'flac', 'opus', and 'pcm16'."
+    );
+}
+
+#[test]
+fn audio_modality_without_audio_parameter() {
+    let mut body = spoken(json!({}));
+    body.as_object_mut().unwrap().remove("audio");
+    let err = error(body);
+    assert_eq!(err.message, "Missing required parameter: 'audio'.");
+    assert_eq!(err.param.as_deref(), Some("audio"));
+    assert_eq!(err.code, Some("missing_required_parameter"));
+}
+
+#[test]
+fn missing_voice_names_its_path() {
+    let err = error(spoken(json!({"audio": {"format": "wav"}})));
+    assert_eq!(err.message, "Missing required parameter: 'audio.voice'.");
+}
+
+#[test]
+fn stream_with_a_format_other_than_pcm16() {
+    let err = error(spoken(json!({"stream": true})));
+    assert_eq!(
+        err.message,
+        "Unsupported value: 'audio.format' does not support 'wav' when stream=true. Supported values are: 'pcm16'."
+    );
+    assert_eq!(err.param.as_deref(), Some("audio.format"));
+    let ok = check(
+        spoken(json!({"stream": true, "audio": {"voice": "echo", "format": "pcm16"}})),
+        true,
+    );
+    assert!(ok.unwrap().stream);
+}
+
+#[test]
+fn input_audio_outside_a_user_message() {
+    let body = json!({"messages": [audio_message("system", SMALL_AUDIO, "wav")]});
+    let err = error(body);
+    assert_eq!(err.param.as_deref(), Some("messages[0].content[1].type"));
+    assert!(err.message.contains("only allowed for messages with role 'user'"));
+}
+
+#[test]
+fn data_url_instead_of_raw_base64() {
+    let body = json!({"messages": [
+        {"role": "system", "content": "Be brief."},
+        audio_message("user", "data:audio/wav;base64,UklGRg==", "wav"),
+    ]});
+    let err = error(body);
+    assert_eq!(
+        err.param.as_deref(),
+        Some("messages[1].content[1].input_audio.data")
+    );
+    assert!(err.message.contains("data URL"));
+}
+
+#[test]
+fn invalid_base64() {
+    let err = error(json!({"messages": [audio_message("user", "not base64!!", "wav")]}));
+    assert_eq!(
+        err.param.as_deref(),
+        Some("messages[0].content[1].input_audio.data")
+    );
+    assert_eq!(err.code, Some("invalid_base64"));
+}
+
+#[test]
+fn bad_input_audio_format_uses_the_documented_text() {
+    let err = error(json!({"messages": [audio_message("user", SMALL_AUDIO, "aiff")]}));
+    assert_eq!(
+        err.message,
+        "Invalid value: 'aiff'. Supported values are: 'wav' and 'mp3'."
+    );
+    assert_eq!(
+        err.param.as_deref(),
+        Some("messages[0].content[1].input_audio.format")
+    );
+}
+
+#[test]
+fn oversized_audio_is_refused_before_decoding() {
+    let big = "A".repeat(MAX_AUDIO / 3 * 4 + 8);
+    let err = error(json!({"messages": [audio_message("user", &big, "wav")]}));
+    assert_eq!(err.kind, ProtocolErrorKind::TooLarge);
+    assert_eq!(
+        err.param.as_deref(),
+        Some("messages[0].content[1].input_audio.data")
+    );
+}
+
+#[test]
+fn valid_audio_is_decoded_in_place() {
+    let valid = check(
+        json!({"messages": [audio_message("user", SMALL_AUDIO, "mp3")]}),
+        true,
+    )
+    .unwrap();
+    assert!(valid.has_audio_input());
+    match &valid.messages[0].parts[1] {
+        ValidPart::Audio(audio) => assert_eq!(audio.bytes, b"RIFF"),
+        other => panic!("expected audio, got {other:?}"),
+    }
+}
+
+#[test]
+fn n_above_one_with_audio() {
+    let err = error(spoken(json!({"n": 2})));
+    assert_eq!(err.param.as_deref(), Some("n"));
+    assert_eq!(err.code, Some("unsupported_value"));
+}
+
+#[test]
+fn empty_messages() {
+    let err = error(json!({"model": "m", "messages": []}));
+    assert_eq!(err.param.as_deref(), Some("messages"));
+    assert_eq!(err.code, Some("empty_array"));
+}
+
+#[test]
+fn wrong_json_types_name_their_path() {
+    let err = error(json!({"messages": [{"role": "user", "content": 5}]}));
+    assert_eq!(err.param.as_deref(), Some("messages[0].content"));
+    assert_eq!(err.code, Some("invalid_type"));
+    let err = error(json!({"messages": "hello"}));
+    assert_eq!(err.param.as_deref(), Some("messages"));
+    let err = error(json!({"messages": [{"role": "user", "content": "hi"}], "temperature": "hot"}));
+    assert_eq!(err.param.as_deref(), Some("temperature"));
+    let err = error(json!({"messages": [
+        {"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": 1, "format": "wav"}}]}
+    ]}));
+    assert_eq!(
+        err.param.as_deref(),
+        Some("messages[0].content[0].input_audio.data")
+    );
+}
+
+#[test]
+fn unknown_role_and_part_type_list_what_is_supported() {
+    let err = error(json!({"messages": [{"role": "bot", "content": "hi"}]}));
+    assert_eq!(err.param.as_deref(), Some("messages[0].role"));
+    assert!(
+        err.message
+            .starts_with("Invalid value: 'bot'. Supported values are: 'system', 'developer', 'user'")
+    );
+    let err = error(json!({"messages": [{"role": "user", "content": [{"type": "video"}]}]}));
+    assert_eq!(err.param.as_deref(), Some("messages[0].content[0].type"));
+}
+
+#[test]
+fn a_deployment_that_requires_audio_refuses_text_only() {
+    let body = json!({"messages": [{"role": "user", "content": "Hello"}]});
+    let err = check(body.clone(), true).unwrap_err();
+    assert_eq!(
+        err.message,
+        "This model requires that either input content or output modality contain audio."
+    );
+    assert!(check(body, false).is_ok());
+}
+
+#[test]
+fn assistant_audio_reference_is_kept_for_resolution() {
+    let body = spoken(json!({"messages": [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "audio": {"id": "audio_abc"}},
+        {"role": "user", "content": "And then?"},
+    ]}));
+    let valid = check(body, true).unwrap();
+    assert_eq!(valid.messages[1].audio_ref.as_deref(), Some("audio_abc"));
+    assert_eq!(valid.messages[1].param, "messages[1]");
+    let err = error(json!({"messages": [{"role": "user", "content": "x", "audio": {"id": "audio_abc"}}]}));
+    assert_eq!(err.param.as_deref(), Some("messages[0].audio"));
+}
+
+#[test]
+fn sampling_ranges_and_limits() {
+    let base = || json!({"messages": [{"role": "user", "content": "hi"}]});
+    let with = |key: &str, value: Value| {
+        let mut body = base();
+        body[key] = value;
+        body
+    };
+    assert_eq!(
+        error(with("temperature", json!(2.5))).code,
+        Some("decimal_above_max_value")
+    );
+    assert_eq!(
+        error(with("top_p", json!(-0.1))).code,
+        Some("decimal_below_min_value")
+    );
+    assert_eq!(
+        error(with("max_completion_tokens", json!(0))).param.as_deref(),
+        Some("max_completion_tokens")
+    );
+    assert_eq!(
+        error(with("stop", json!(["a", "b", "c", "d", "e"])))
+            .param
+            .as_deref(),
+        Some("stop")
+    );
+    assert_eq!(
+        error(with("stream_options", json!({"include_usage": true})))
+            .param
+            .as_deref(),
+        Some("stream_options")
+    );
+    let valid = check(with("max_tokens", json!(7)), false).unwrap();
+    assert_eq!(valid.sampling.max_tokens, Some(7));
+}
+
+#[test]
+fn tool_messages_need_their_call_id() {
+    let err = error(json!({"messages": [{"role": "tool", "content": "42"}]}));
+    assert_eq!(
+        err.message,
+        "Missing required parameter: 'messages[0].tool_call_id'."
+    );
+}
+
+#[test]
+fn user_message_without_content() {
+    let err = error(json!({"messages": [{"role": "user"}]}));
+    assert_eq!(err.param.as_deref(), Some("messages[0].content"));
+}
