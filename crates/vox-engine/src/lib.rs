@@ -1,1 +1,33 @@
+//! What Vox's engines are, independent of HTTP and of OpenAI's wire format: the server, the CLI,
+//! the realtime API and tests all drive engines through these traits. Concrete engines live in
+//! their own crates; only the binary wires them in.
 
+pub mod audio;
+pub mod chat;
+pub mod error;
+pub mod speech;
+pub mod transcribe;
+pub mod voices;
+
+use std::sync::Arc;
+
+pub use error::EngineError;
+
+/// The engines one server runs with. A missing engine means requests that need it are refused
+/// as unavailable: there is never a stand-in.
+#[derive(Clone, Default)]
+pub struct EngineSet {
+    pub transcriber: Option<Arc<dyn transcribe::Transcriber>>,
+    pub chat: Option<Arc<dyn chat::ChatModel>>,
+    pub synthesizer: Option<Arc<dyn speech::Synthesizer>>,
+}
+
+impl std::fmt::Debug for EngineSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineSet")
+            .field("transcriber", &self.transcriber.is_some())
+            .field("chat", &self.chat.is_some())
+            .field("synthesizer", &self.synthesizer.is_some())
+            .finish()
+    }
+}

@@ -1,0 +1,18 @@
+use std::time::Duration;
+
+/// Failures an engine reports; the server decides what each means on the wire.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The engine's queue is full; try again after the given delay.
+    #[error("the engine is busy")]
+    Busy { retry_after: Duration },
+    /// The input cannot be processed (too long for the context window, say). Safe to show.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The request was cancelled (its client went away).
+    #[error("cancelled")]
+    Cancelled,
+    /// Something broke inside the engine. Logged, never shown to clients.
+    #[error("internal engine failure: {0}")]
+    Internal(String),
+}
