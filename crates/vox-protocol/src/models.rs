@@ -13,14 +13,30 @@ pub struct Model {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct List<T> {
+pub struct ModelList {
     /// Always `list`.
     pub object: String,
-    pub data: Vec<T>,
+    pub data: Vec<Model>,
 }
 
-impl<T> List<T> {
-    pub fn new(data: Vec<T>) -> Self {
+impl ModelList {
+    pub fn new(data: Vec<Model>) -> Self {
+        Self {
+            object: "list".into(),
+            data,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct VoiceList {
+    /// Always `list`.
+    pub object: String,
+    pub data: Vec<VoiceEntry>,
+}
+
+impl VoiceList {
+    pub fn new(data: Vec<VoiceEntry>) -> Self {
         Self {
             object: "list".into(),
             data,

@@ -1,1 +1,69 @@
+//! Vox's HTTP server: OpenAI and Azure OpenAI routes in front of the engines.
+//!
+//! The server never names a concrete engine: it receives an [`vox_engine::EngineSet`] from the
+//! binary, validates every request at the door (`vox-protocol`), and maps every failure to HTTP
+//! in one place ([`error`]).
 
+pub mod auth;
+mod body;
+pub mod context;
+pub mod engines;
+pub mod error;
+pub mod metrics;
+pub mod openapi;
+mod routes;
+pub mod settings;
+pub mod state;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::Request;
+use tokio::net::TcpListener;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use vox_store::AudioStore;
+
+pub use settings::{Deployment, ServerSettings, defaults};
+pub use state::AppState;
+
+/// The whole application: routes, request ids (`x-request-id`, kept if the client sent one) and
+/// a tracing span per request.
+pub fn app(state: AppState) -> Router {
+    let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+        let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+        tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+    });
+    routes::router(state)
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(trace)
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Serves until `shutdown` completes, then lets requests in flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Sweeps expired audio records every `every` until the process ends.
+pub fn spawn_store_janitor(store: Arc<dyn AudioStore>, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            ticks.tick().await;
+            match store.purge_expired(state::unix_now()).await {
+                Ok(0) => {}
+                Ok(purged) => tracing::debug!(purged, "expired audio records removed"),
+                Err(err) => tracing::warn!(%err, "purging expired audio records failed"),
+            }
+        }
+    })
+}

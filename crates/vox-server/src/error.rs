@@ -1,0 +1,335 @@
+//! The one place where failures become HTTP: status code, headers and the OpenAI or Azure JSON.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use vox_engine::EngineError;
+use vox_protocol::error::{AzureErrorEnvelope, AzureErrorObject, ErrorEnvelope, ErrorObject};
+use vox_protocol::{ProtocolError, ProtocolErrorKind};
+use vox_store::StoreError;
+
+/// Which error JSON a client expects: Azure answers key and route errors in its own shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorShape {
+    OpenAi,
+    Azure,
+}
+
+/// The engines a request may need; named in 503 answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+    Transcriber,
+    ChatModel,
+    Synthesizer,
+}
+
+impl EngineKind {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Transcriber => "speech recognition",
+            Self::ChatModel => "language model",
+            Self::Synthesizer => "speech synthesis",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    pub kind: &'static str,
+    pub param: Option<String>,
+    pub code: Option<String>,
+    pub shape: ErrorShape,
+    pub retry_after_secs: Option<u64>,
+}
+
+const INVALID_REQUEST: &str = "invalid_request_error";
+const SERVER_ERROR: &str = "server_error";
+
+impl ApiError {
+    fn openai(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            kind,
+            param: None,
+            code: None,
+            shape: ErrorShape::OpenAi,
+            retry_after_secs: None,
+        }
+    }
+
+    fn azure(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            shape: ErrorShape::Azure,
+            code: Some(code.into()),
+            ..Self::openai(status, INVALID_REQUEST, message)
+        }
+    }
+
+    fn with_code(mut self, code: &str) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    fn with_param(mut self, param: impl Into<String>) -> Self {
+        self.param = Some(param.into());
+        self
+    }
+
+    pub fn missing_key(shape: ErrorShape) -> Self {
+        match shape {
+            ErrorShape::Azure => Self::azure_access_denied(),
+            ErrorShape::OpenAi => Self::openai(
+                StatusCode::UNAUTHORIZED,
+                INVALID_REQUEST,
+                "You didn't provide an API key. Provide it in an Authorization header using Bearer \
+                 auth (Authorization: Bearer YOUR_KEY) or in an api-key header.",
+            )
+            .with_code("missing_api_key"),
+        }
+    }
+
+    /// `redacted_key` shows only the ends of the key that was presented.
+    pub fn invalid_key(shape: ErrorShape, redacted_key: &str) -> Self {
+        match shape {
+            ErrorShape::Azure => Self::azure_access_denied(),
+            ErrorShape::OpenAi => Self::openai(
+                StatusCode::UNAUTHORIZED,
+                INVALID_REQUEST,
+                format!("Incorrect API key provided: {redacted_key}."),
+            )
+            .with_code("invalid_api_key"),
+        }
+    }
+
+    fn azure_access_denied() -> Self {
+        Self::azure(
+            StatusCode::UNAUTHORIZED,
+            "401",
+            "Access denied due to invalid subscription key or wrong API endpoint. Make sure to \
+             provide a valid key for an active subscription and use a correct regional API \
+             endpoint for your resource.",
+        )
+    }
+
+    /// Azure's answer to a route it does not serve, or to a missing `api-version`.
+    pub fn azure_resource_not_found() -> Self {
+        Self::azure(StatusCode::NOT_FOUND, "404", "Resource not found")
+    }
+
+    pub fn route_not_found(method: &str, path: &str) -> Self {
+        Self::openai(
+            StatusCode::NOT_FOUND,
+            INVALID_REQUEST,
+            format!("Invalid URL ({method} {path})"),
+        )
+    }
+
+    pub fn method_not_allowed(method: &str, path: &str) -> Self {
+        Self::openai(
+            StatusCode::METHOD_NOT_ALLOWED,
+            INVALID_REQUEST,
+            format!("Invalid method for URL ({method} {path})"),
+        )
+    }
+
+    pub fn deployment_not_found() -> Self {
+        Self::azure(
+            StatusCode::NOT_FOUND,
+            "DeploymentNotFound",
+            "The API deployment for this resource does not exist. If you created the deployment \
+             within the last 5 minutes, please wait a moment and try again.",
+        )
+    }
+
+    pub fn model_not_found(model: &str) -> Self {
+        Self::openai(
+            StatusCode::NOT_FOUND,
+            INVALID_REQUEST,
+            format!("The model '{model}' does not exist or you do not have access to it."),
+        )
+        .with_code("model_not_found")
+        .with_param("model")
+    }
+
+    pub fn body_too_large(limit: usize) -> Self {
+        Self::openai(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            INVALID_REQUEST,
+            format!("The request body is larger than the {limit}-byte limit of this server."),
+        )
+        .with_code("request_too_large")
+    }
+
+    pub fn audio_not_found(id: &str, param: &str) -> Self {
+        Self::openai(
+            StatusCode::BAD_REQUEST,
+            INVALID_REQUEST,
+            format!("Assistant audio {id} not found."),
+        )
+        .with_code("audio_not_found")
+        .with_param(param)
+    }
+
+    pub fn engine_unavailable(engine: EngineKind) -> Self {
+        Self::openai(
+            StatusCode::SERVICE_UNAVAILABLE,
+            SERVER_ERROR,
+            format!(
+                "This Vox server has no {} engine loaded, so it cannot answer this request. \
+                 Requests that need no {} engine still work.",
+                engine.describe(),
+                engine.describe()
+            ),
+        )
+        .with_code("engine_unavailable")
+    }
+
+    pub fn not_ready() -> Self {
+        Self {
+            retry_after_secs: Some(5),
+            ..Self::openai(
+                StatusCode::SERVICE_UNAVAILABLE,
+                SERVER_ERROR,
+                "Vox is still loading its models; try again shortly.",
+            )
+            .with_code("not_ready")
+        }
+    }
+
+    pub fn busy(retry_after_secs: u64) -> Self {
+        Self {
+            retry_after_secs: Some(retry_after_secs.max(1)),
+            ..Self::openai(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limit_error",
+                "The server is at capacity; retry after the delay in the Retry-After header.",
+            )
+            .with_code("rate_limit_exceeded")
+        }
+    }
+
+    /// Logs what went wrong; the client learns only that it was on our side.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "internal error");
+        Self::openai(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            SERVER_ERROR,
+            "The server had an error while processing your request. Check its logs with the \
+             request id.",
+        )
+    }
+
+    pub fn shaped(mut self, shape: ErrorShape) -> Self {
+        self.shape = shape;
+        self
+    }
+
+    fn body(&self) -> serde_json::Value {
+        let json = match self.shape {
+            ErrorShape::Azure => serde_json::to_value(AzureErrorEnvelope {
+                error: AzureErrorObject {
+                    code: self
+                        .code
+                        .clone()
+                        .unwrap_or_else(|| self.status.as_u16().to_string()),
+                    message: self.message.clone(),
+                },
+            }),
+            ErrorShape::OpenAi => serde_json::to_value(ErrorEnvelope {
+                error: ErrorObject {
+                    message: self.message.clone(),
+                    kind: self.kind.to_string(),
+                    param: self.param.clone(),
+                    code: self.code.clone(),
+                },
+            }),
+        };
+        json.unwrap_or_default()
+    }
+}
+
+impl From<ProtocolError> for ApiError {
+    fn from(err: ProtocolError) -> Self {
+        let status = match err.kind {
+            ProtocolErrorKind::InvalidRequest => StatusCode::BAD_REQUEST,
+            ProtocolErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        };
+        Self {
+            param: err.param,
+            code: err.code.map(str::to_string),
+            ..Self::openai(status, INVALID_REQUEST, err.message)
+        }
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(err: EngineError) -> Self {
+        match err {
+            EngineError::Busy { retry_after } => Self::busy(retry_after.as_secs()),
+            EngineError::InvalidInput(message) => {
+                Self::openai(StatusCode::BAD_REQUEST, INVALID_REQUEST, message)
+            }
+            EngineError::Cancelled => {
+                Self::openai(StatusCode::BAD_REQUEST, INVALID_REQUEST, "Request cancelled.")
+            }
+            EngineError::Internal(detail) => Self::internal(detail),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        Self::internal(err)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::warn!(status = %self.status, message = %self.message, "request failed");
+        }
+        let mut response = (self.status, axum::Json(self.body())).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openai_shape_always_carries_param_and_code_keys() {
+        let body = ApiError::route_not_found("POST", "/v1/nope").body();
+        let error = body["error"].as_object().unwrap();
+        for key in ["message", "type", "param", "code"] {
+            assert!(error.contains_key(key), "missing {key}");
+        }
+    }
+
+    #[test]
+    fn azure_shape_has_only_code_and_message() {
+        let body = ApiError::deployment_not_found().body();
+        let error = body["error"].as_object().unwrap();
+        assert_eq!(error.len(), 2);
+        assert_eq!(error["code"], "DeploymentNotFound");
+    }
+
+    #[test]
+    fn too_large_audio_is_a_413() {
+        let err = ApiError::from(ProtocolError::too_large("big", "messages[0]"));
+        assert_eq!(err.status, StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    #[test]
+    fn internal_details_are_not_sent() {
+        let err = ApiError::internal("disk /secret/path failed");
+        assert!(!err.message.contains("secret"));
+    }
+}

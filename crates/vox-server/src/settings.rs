@@ -1,0 +1,102 @@
+//! What the server is told at start. Every default of Vox is defined in [`defaults`], once.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::KeyRing;
+
+pub mod defaults {
+    use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+
+    pub const ADDR: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 8000));
+    /// The deployment that answers when no configuration names one.
+    pub const DEPLOYMENT: &str = "gpt-4o-audio-preview";
+    pub const PROFILE: &str = "default";
+    /// OpenAI keeps spoken answers referable for about an hour.
+    pub const AUDIO_TTL_SECS: u64 = 3600;
+    /// OpenAI's limit for one input audio: 20 MB.
+    pub const MAX_AUDIO_BYTES: usize = 20 * 1024 * 1024;
+    /// Room in a request body besides the base64 audio (messages, tools, JSON syntax).
+    pub const BODY_OVERHEAD_BYTES: usize = 2 * 1024 * 1024;
+    /// How often expired audio records are swept from the store.
+    pub const STORE_PURGE_SECS: u64 = 60;
+    /// Other model names the default deployment answers to on OpenAI routes, so code written
+    /// for OpenAI's dated snapshots and audio models works unchanged.
+    pub const DEPLOYMENT_ALIASES: [&str; 9] = [
+        "gpt-4o-audio-preview-2024-12-17",
+        "gpt-4o-audio-preview-2025-06-03",
+        "gpt-4o-mini-audio-preview",
+        "whisper-1",
+        "gpt-4o-transcribe",
+        "gpt-4o-mini-transcribe",
+        "tts-1",
+        "tts-1-hd",
+        "gpt-4o-mini-tts",
+    ];
+    /// The first Azure OpenAI API version with audio chat completions.
+    pub const AZURE_API_VERSION: &str = "2025-01-01-preview";
+}
+
+/// A named pipeline: which model profile answers, and the model's rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deployment {
+    #[serde(default)]
+    pub name: String,
+    /// The model profile (`default`, `fast`, `test`) whose engines answer.
+    #[serde(default = "default_profile")]
+    pub profile: String,
+    /// Refuse requests with audio neither in nor out, as gpt-4o-audio-preview does.
+    #[serde(default = "default_true")]
+    pub require_audio: bool,
+    /// Other names it answers to in a request's `model`.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+fn default_profile() -> String {
+    defaults::PROFILE.to_string()
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl Deployment {
+    /// `gpt-4o-audio-preview` on the default profile with OpenAI's model names as aliases.
+    pub fn default_deployment() -> Self {
+        Self {
+            name: defaults::DEPLOYMENT.to_string(),
+            profile: default_profile(),
+            require_audio: true,
+            aliases: defaults::DEPLOYMENT_ALIASES
+                .iter()
+                .map(|a| a.to_string())
+                .collect(),
+        }
+    }
+
+    pub fn answers_to(&self, model: &str) -> bool {
+        self.name == model || self.aliases.iter().any(|a| a == model)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub keys: KeyRing,
+    pub deployments: Vec<Deployment>,
+    pub max_audio_bytes: usize,
+    pub audio_ttl: Duration,
+}
+
+impl ServerSettings {
+    /// Sized so that `max_audio_bytes` of audio fits as base64 inside a JSON body.
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_audio_bytes.div_ceil(3) * 4 + defaults::BODY_OVERHEAD_BYTES
+    }
+
+    pub fn deployment(&self, model: &str) -> Option<&Deployment> {
+        self.deployments.iter().find(|d| d.answers_to(model))
+    }
+}
