@@ -43,15 +43,15 @@ fn describe(message: &str, path: &str) -> ProtocolError {
             return ProtocolError::invalid_value(value, &supported, path);
         }
     }
-    if let Some(rest) = message.strip_prefix("invalid type: ") {
-        if let Some((got, expected)) = rest.split_once(", expected ") {
-            let got = got.split(" `").next().unwrap_or(got);
-            let text = format!(
-                "Invalid type for '{}': expected {expected}, but got {got} instead.",
-                display_path(path)
-            );
-            return ProtocolError::invalid(text, path, "invalid_type");
-        }
+    if let Some(rest) = message.strip_prefix("invalid type: ")
+        && let Some((got, expected)) = rest.split_once(", expected ")
+    {
+        let got = got.split(" `").next().unwrap_or(got);
+        let text = format!(
+            "Invalid type for '{}': expected {expected}, but got {got} instead.",
+            display_path(path)
+        );
+        return ProtocolError::invalid(text, path, "invalid_type");
     }
     let text = format!("Invalid '{}': {message}.", display_path(path));
     ProtocolError::invalid(text, path, "invalid_value")

@@ -23,7 +23,7 @@ use axum::Router;
 use axum::http::Request;
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use vox_store::AudioStore;
 
 pub use settings::{Deployment, ServerSettings, defaults};
@@ -36,6 +36,7 @@ pub fn app(state: AppState) -> Router {
         let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
         tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
     });
+    let trace = trace.on_response(DefaultOnResponse::new().level(tracing::Level::INFO));
     routes::router(state)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(trace)

@@ -45,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openai/models", get(models::list))
         .route("/openai/models/{model}", get(models::retrieve))
         .route("/openai/deployments", get(models::list))
+        .route("/openai/audio/voices", get(voices::list))
         .route_layer(from_fn_with_state(state.clone(), azure_versioned_door));
     Router::new()
         .nest("/v1", openai)

@@ -1,0 +1,316 @@
+//! Configuration: `--flags`, `VOX_*` variables and an optional TOML file with the same keys.
+//! Precedence: flag, then environment, then file, then the defaults of
+//! [`vox_server::defaults`], where every default is defined.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde::Deserialize;
+use vox_server::auth::KeyRing;
+use vox_server::{Deployment, ServerSettings, defaults};
+
+/// Settings a person may set. Every field is optional here so that a flag, a variable and the
+/// file can be layered; [`ServeConfig::resolve`] fills the defaults.
+#[derive(Debug, Clone, Default, Args, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServeConfig {
+    /// Address to listen on [default: 127.0.0.1:8000].
+    #[arg(long, env = "VOX_ADDR", value_name = "HOST:PORT")]
+    pub addr: Option<SocketAddr>,
+
+    /// An API key clients must present (repeat for several). VOX_API_KEYS takes a
+    /// comma-separated list. Without keys Vox serves loopback only.
+    #[arg(
+        long = "api-key",
+        env = "VOX_API_KEYS",
+        value_name = "KEY",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub api_keys: Vec<String>,
+
+    /// Allow a non-loopback address without API keys: anyone who can reach it may use it.
+    #[arg(long, env = "VOX_INSECURE_NO_AUTH")]
+    pub insecure_no_auth: bool,
+
+    /// Where models and the audio store live [default: ~/.local/share/vox].
+    #[arg(long, env = "VOX_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
+    /// Seconds a spoken answer stays referable by its audio id [default: 3600].
+    #[arg(long, env = "VOX_AUDIO_TTL_SECS", value_name = "SECS")]
+    pub audio_ttl_secs: Option<u64>,
+
+    /// Largest input audio accepted, in bytes [default: 20 MiB].
+    #[arg(long, env = "VOX_MAX_AUDIO_BYTES", value_name = "BYTES")]
+    pub max_audio_bytes: Option<usize>,
+
+    /// Deployments by name (file only). The default deployment is always present; a file entry
+    /// with its name replaces it.
+    #[arg(skip)]
+    pub deployments: BTreeMap<String, Deployment>,
+}
+
+/// Everything `vox serve` needs, defaults applied and checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub api_keys: Vec<String>,
+    pub insecure_no_auth: bool,
+    pub home: PathBuf,
+    pub audio_ttl: Duration,
+    pub max_audio_bytes: usize,
+    pub deployments: Vec<Deployment>,
+}
+
+impl ServeConfig {
+    pub fn from_file(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("in {}", path.display()))
+    }
+
+    /// `self` (flags and environment) over `file`.
+    pub fn over(self, file: ServeConfig) -> ServeConfig {
+        ServeConfig {
+            addr: self.addr.or(file.addr),
+            api_keys: if self.api_keys.is_empty() {
+                file.api_keys
+            } else {
+                self.api_keys
+            },
+            insecure_no_auth: self.insecure_no_auth || file.insecure_no_auth,
+            home: self.home.or(file.home),
+            audio_ttl_secs: self.audio_ttl_secs.or(file.audio_ttl_secs),
+            max_audio_bytes: self.max_audio_bytes.or(file.max_audio_bytes),
+            deployments: file.deployments.into_iter().chain(self.deployments).collect(),
+        }
+    }
+
+    pub fn resolve(self) -> anyhow::Result<Config> {
+        let addr = self.addr.unwrap_or(defaults::ADDR);
+        let api_keys: Vec<String> = self
+            .api_keys
+            .into_iter()
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty())
+            .collect();
+        if api_keys.is_empty() && !addr.ip().is_loopback() && !self.insecure_no_auth {
+            bail!(
+                "refusing to listen on {addr} without API keys: anyone who reaches it could use it. \
+                 Set --api-key or VOX_API_KEYS, listen on 127.0.0.1, or pass --insecure-no-auth"
+            );
+        }
+        let home = match self.home {
+            Some(home) => home,
+            None => default_home()?,
+        };
+        let ttl = self.audio_ttl_secs.unwrap_or(defaults::AUDIO_TTL_SECS);
+        if ttl == 0 {
+            bail!("audio_ttl_secs must be at least 1");
+        }
+        let max_audio_bytes = self.max_audio_bytes.unwrap_or(defaults::MAX_AUDIO_BYTES);
+        if max_audio_bytes == 0 {
+            bail!("max_audio_bytes must be at least 1");
+        }
+        Ok(Config {
+            addr,
+            api_keys,
+            insecure_no_auth: self.insecure_no_auth,
+            home,
+            audio_ttl: Duration::from_secs(ttl),
+            max_audio_bytes,
+            deployments: deployments(self.deployments)?,
+        })
+    }
+}
+
+fn default_home() -> anyhow::Result<PathBuf> {
+    let home = std::env::var_os("HOME").context("HOME is not set: set VOX_HOME or --home")?;
+    Ok(PathBuf::from(home).join(".local/share/vox"))
+}
+
+/// The default deployment plus the configured ones; every model name must lead to one place.
+fn deployments(configured: BTreeMap<String, Deployment>) -> anyhow::Result<Vec<Deployment>> {
+    let mut all = BTreeMap::new();
+    all.insert(defaults::DEPLOYMENT.to_string(), Deployment::default_deployment());
+    for (name, deployment) in configured {
+        all.insert(name.clone(), Deployment { name, ..deployment });
+    }
+    let deployments: Vec<Deployment> = all.into_values().collect();
+    let mut seen = BTreeMap::new();
+    for deployment in &deployments {
+        for name in std::iter::once(&deployment.name).chain(&deployment.aliases) {
+            if let Some(other) = seen.insert(name.clone(), deployment.name.clone()) {
+                bail!(
+                    "model name '{name}' is claimed by deployments '{other}' and '{}'",
+                    deployment.name
+                );
+            }
+        }
+    }
+    Ok(deployments)
+}
+
+impl Config {
+    pub fn server_settings(&self) -> ServerSettings {
+        ServerSettings {
+            keys: KeyRing::new(&self.api_keys),
+            deployments: self.deployments.clone(),
+            max_audio_bytes: self.max_audio_bytes,
+            audio_ttl: self.audio_ttl,
+        }
+    }
+
+    pub fn store_path(&self) -> PathBuf {
+        self.home.join("store").join("audio.redb")
+    }
+
+    /// A readable summary with the keys counted, never shown.
+    pub fn describe(&self) -> String {
+        let mut text = format!(
+            "addr = \"{}\"\napi_keys = {} configured\ninsecure_no_auth = {}\nhome = \"{}\"\n\
+             audio_ttl_secs = {}\nmax_audio_bytes = {}\n",
+            self.addr,
+            self.api_keys.len(),
+            self.insecure_no_auth,
+            self.home.display(),
+            self.audio_ttl.as_secs(),
+            self.max_audio_bytes,
+        );
+        for d in &self.deployments {
+            text += &format!(
+                "\n[deployments.{}]\nprofile = \"{}\"\nrequire_audio = {}\naliases = {:?}\n",
+                d.name, d.profile, d.require_audio, d.aliases
+            );
+        }
+        text
+    }
+}
+
+/// `vox config check FILE`.
+pub fn check_file(path: &Path) -> anyhow::Result<()> {
+    let config = ServeConfig::from_file(path)?.resolve()?;
+    println!(
+        "{} is valid. Effective configuration:\n\n{}",
+        path.display(),
+        config.describe()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> ServeConfig {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn defaults_are_safe() {
+        let config = ServeConfig {
+            home: Some("/tmp/vox".into()),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(config.addr, defaults::ADDR);
+        assert!(config.addr.ip().is_loopback());
+        assert!(config.api_keys.is_empty());
+        assert_eq!(config.audio_ttl, Duration::from_secs(defaults::AUDIO_TTL_SECS));
+        assert_eq!(config.deployments, vec![Deployment::default_deployment()]);
+    }
+
+    #[test]
+    fn a_public_address_needs_keys_or_an_explicit_opt_out() {
+        let public = || ServeConfig {
+            addr: Some("0.0.0.0:8000".parse().unwrap()),
+            home: Some("/x".into()),
+            ..Default::default()
+        };
+        let err = public().resolve().unwrap_err().to_string();
+        assert!(err.contains("refusing to listen on 0.0.0.0:8000"), "{err}");
+        assert!(
+            ServeConfig {
+                api_keys: vec!["k".into()],
+                ..public()
+            }
+            .resolve()
+            .is_ok()
+        );
+        assert!(
+            ServeConfig {
+                insecure_no_auth: true,
+                ..public()
+            }
+            .resolve()
+            .is_ok()
+        );
+        assert!(
+            ServeConfig {
+                api_keys: vec![" ".into()],
+                ..public()
+            }
+            .resolve()
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let file = parse(
+            "addr = \"127.0.0.1:9000\"\napi_keys = [\"file-key\"]\naudio_ttl_secs = 60\nhome = \"/f\"\n",
+        );
+        let flags = ServeConfig {
+            addr: Some("127.0.0.1:7000".parse().unwrap()),
+            ..Default::default()
+        };
+        let config = flags.over(file).resolve().unwrap();
+        assert_eq!(config.addr.port(), 7000);
+        assert_eq!(config.api_keys, vec!["file-key"]);
+        assert_eq!(config.audio_ttl.as_secs(), 60);
+        assert_eq!(config.home, PathBuf::from("/f"));
+    }
+
+    #[test]
+    fn file_deployments_join_or_replace_the_default() {
+        let file = parse(
+            "home = \"/x\"\n[deployments.vox-text]\nrequire_audio = false\n\
+             [deployments.gpt-4o-audio-preview]\nprofile = \"fast\"\n",
+        );
+        let config = file.resolve().unwrap();
+        let names: Vec<&str> = config.deployments.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, vec!["gpt-4o-audio-preview", "vox-text"]);
+        assert_eq!(config.deployments[0].profile, "fast");
+        assert!(
+            config.deployments[0].aliases.is_empty(),
+            "a replaced deployment keeps only its own aliases"
+        );
+        assert!(!config.deployments[1].require_audio);
+    }
+
+    #[test]
+    fn unknown_keys_and_clashing_names_are_errors() {
+        assert!(toml::from_str::<ServeConfig>("adr = \"x\"").is_err());
+        assert!(toml::from_str::<ServeConfig>("[deployments.a]\nprofil = \"x\"").is_err());
+        let clash = parse("home = \"/x\"\n[deployments.a]\naliases = [\"whisper-1\"]\n");
+        let err = clash.resolve().unwrap_err().to_string();
+        assert!(err.contains("'whisper-1'"), "{err}");
+    }
+
+    #[test]
+    fn the_summary_never_shows_keys() {
+        let config = ServeConfig {
+            api_keys: vec!["sk-secret".into()],
+            home: Some("/x".into()),
+            ..Default::default()
+        };
+        let text = config.resolve().unwrap().describe();
+        assert!(!text.contains("sk-secret"));
+        assert!(text.contains("api_keys = 1 configured"));
+    }
+}

@@ -1,0 +1,116 @@
+//! `vox serve`: load configuration, open the store, load engines, listen.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use tokio::net::TcpListener;
+use vox_engine::EngineSet;
+use vox_server::{AppState, defaults};
+use vox_store::{AudioStore, EmbeddedStore};
+
+use crate::config::{Config, ServeConfig};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// A TOML file with the same keys as the flags (see `vox config check`).
+    #[arg(long, env = "VOX_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub settings: ServeConfig,
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    init_tracing();
+    let file = match &args.config {
+        Some(path) => ServeConfig::from_file(path)?,
+        None => ServeConfig::default(),
+    };
+    let config = args.settings.over(file).resolve()?;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(serve(config))
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let store_path = config.store_path();
+    let store: Arc<dyn AudioStore> = Arc::new(EmbeddedStore::open(&store_path).with_context(|| {
+        format!(
+            "opening the audio store (is another vox using {}?)",
+            config.home.display()
+        )
+    })?);
+    let (ready_tx, ready_rx) = tokio::sync::watch::channel(false);
+    let state = AppState::new(config.server_settings(), load_engines(), store.clone(), ready_rx);
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("binding {}", config.addr))?;
+    let local = listener.local_addr()?;
+    announce(&config, local);
+    vox_server::spawn_store_janitor(store, Duration::from_secs(defaults::STORE_PURGE_SECS));
+    ready_tx.send_replace(true);
+    vox_server::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// No engine crate exists yet: requests that need an engine answer 503 and say which.
+fn load_engines() -> EngineSet {
+    tracing::warn!(
+        "no engines are installed in this build: chat, speech and transcription requests answer 503"
+    );
+    EngineSet::default()
+}
+
+fn announce(config: &Config, local: std::net::SocketAddr) {
+    if config.api_keys.is_empty() {
+        match local.ip().is_loopback() {
+            true => tracing::warn!("no API key configured: serving loopback only ({local})"),
+            false => tracing::warn!(
+                "no API key configured and --insecure-no-auth given: {local} is open to anyone"
+            ),
+        }
+    } else {
+        tracing::info!(keys = config.api_keys.len(), "API keys required");
+    }
+    tracing::info!(home = %config.home.display(), "Vox home");
+    // Tests and scripts read the address (port 0 picks one) from this exact line on stdout.
+    println!("vox listening on http://{local}");
+    let _ = std::io::stdout().flush();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

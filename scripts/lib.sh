@@ -1,0 +1,37 @@
+# Shared by scripts/setup-and-serve and scripts/test. Every install step Vox needs lives here.
+
+step() { printf '\n==> %s\n' "$*"; }
+
+# System packages a build needs. Installed only when something is missing, so repeated runs
+# cost nothing; needs root (or sudo) the first time on a fresh machine.
+SYSTEM_PACKAGES=(build-essential pkg-config ca-certificates)
+
+ensure_system_packages() {
+  local missing=()
+  for package in "${SYSTEM_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  # A Python without venv (Debian's own python3 before python3-venv) gets it from apt.
+  python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
+  if ((${#missing[@]})); then
+    step "installing system packages: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+  fi
+  command -v cargo >/dev/null || { echo "cargo not found: install Rust (rustup) first" >&2; exit 1; }
+}
+
+# The official SDKs the end-to-end tests use as clients.
+ensure_test_clients() {
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import openai, pytest' 2>/dev/null; then
+    step "installing the Python test clients into .venv"
+    python3 -m venv .venv
+    .venv/bin/pip install -q -r tests/e2e/python/requirements.txt
+  fi
+  if [ ! -d tests/e2e/node/node_modules/openai ]; then
+    step "installing the npm test clients"
+    (cd tests/e2e/node && npm ci --no-audit --no-fund)
+  fi
+}

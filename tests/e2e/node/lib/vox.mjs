@@ -1,0 +1,36 @@
+// Starts the real `vox` binary on a free port for the tests.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const API_KEY = 'sk-vox-node-key-0001';
+export const API_VERSION = '2025-01-01-preview';
+
+const ROOT = resolve(import.meta.dirname, '../../../..');
+
+export async function startVox() {
+  const binary = process.env.VOX_BIN ?? join(ROOT, 'target/release/vox');
+  if (!existsSync(binary)) throw new Error(`${binary} not found: run cargo build --release or set VOX_BIN`);
+  const home = mkdtempSync(join(tmpdir(), 'vox-node-'));
+  const child = spawn(binary, ['serve', '--addr', '127.0.0.1:0'], {
+    env: { ...process.env, VOX_HOME: home, VOX_API_KEYS: API_KEY, RUST_LOG: 'warn' },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const first = await new Promise((done, fail) => {
+    lines.once('line', done);
+    child.once('exit', (code) => fail(new Error(`vox exited with ${code} before listening`)));
+  });
+  if (!first.startsWith('vox listening on ')) throw new Error(`unexpected first line: ${first}`);
+  const url = first.slice('vox listening on '.length).trim();
+  const stop = async () => {
+    const exited = new Promise((done) => child.once('exit', (code) => done(code)));
+    child.kill('SIGTERM');
+    const code = await exited;
+    rmSync(home, { recursive: true, force: true });
+    return code;
+  };
+  return { url, stop };
+}

@@ -1,0 +1,56 @@
+"""Starts the real `vox` binary on a free port for the end-to-end tests."""
+
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+API_KEY = "sk-vox-e2e-key-0001"
+OTHER_KEY = "sk-vox-e2e-key-0002"
+API_VERSION = "2025-01-01-preview"
+
+
+@dataclass
+class VoxServer:
+    url: str  # http://127.0.0.1:PORT
+    process: subprocess.Popen
+
+
+def vox_binary() -> str:
+    binary = os.environ.get("VOX_BIN", str(ROOT / "target" / "release" / "vox"))
+    if not Path(binary).exists():
+        raise RuntimeError(f"{binary} not found: build it with `cargo build --release` or set VOX_BIN")
+    return binary
+
+
+def start_server(home: str, *extra_args: str, env: dict | None = None) -> VoxServer:
+    process_env = {**os.environ, "VOX_HOME": home, "RUST_LOG": "warn", **(env or {})}
+    process = subprocess.Popen(
+        [vox_binary(), "serve", "--addr", "127.0.0.1:0", *extra_args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=process_env,
+        text=True,
+    )
+    line = process.stdout.readline()
+    if not line.startswith("vox listening on "):
+        process.kill()
+        raise RuntimeError(f"vox did not start: {line!r}")
+    return VoxServer(url=line.strip().removeprefix("vox listening on "), process=process)
+
+
+def stop_server(server: VoxServer) -> int:
+    server.process.terminate()
+    return server.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def vox():
+    with tempfile.TemporaryDirectory() as home:
+        server = start_server(home, env={"VOX_API_KEYS": f"{API_KEY},{OTHER_KEY}"})
+        yield server
+        assert stop_server(server) == 0, "vox did not shut down cleanly"

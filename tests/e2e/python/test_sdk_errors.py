@@ -1,0 +1,124 @@
+"""The official Python SDK against a running Vox: each error arrives as the exception class,
+status and message the SDK gives for OpenAI and Azure OpenAI."""
+
+import base64
+
+import openai
+import pytest
+from openai import AzureOpenAI, OpenAI
+
+from conftest import API_KEY, API_VERSION
+
+SPOKEN = dict(
+    model="gpt-4o-audio-preview",
+    modalities=["text", "audio"],
+    audio={"voice": "alloy", "format": "wav"},
+    messages=[{"role": "user", "content": "Is a golden retriever a good family dog?"}],
+)
+
+
+def openai_client(vox, key=API_KEY):
+    return OpenAI(base_url=f"{vox.url}/v1", api_key=key, max_retries=0)
+
+
+def azure_client(vox, key=API_KEY, deployment=None):
+    return AzureOpenAI(
+        azure_endpoint=vox.url,
+        api_key=key,
+        api_version=API_VERSION,
+        azure_deployment=deployment,
+        max_retries=0,
+    )
+
+
+def test_bad_key_openai(vox):
+    with pytest.raises(openai.AuthenticationError) as caught:
+        openai_client(vox, key="sk-wrong-000000000").chat.completions.create(**SPOKEN)
+    assert caught.value.status_code == 401
+    assert caught.value.code == "invalid_api_key"
+    assert caught.value.body["message"] == "Incorrect API key provided: sk-***0000."
+
+
+def test_bad_key_azure(vox):
+    with pytest.raises(openai.AuthenticationError) as caught:
+        azure_client(vox, key="wrong").chat.completions.create(**SPOKEN)
+    assert caught.value.status_code == 401
+    assert caught.value.body["code"] == "401"
+    assert caught.value.body["message"].startswith("Access denied due to invalid subscription key")
+
+
+def test_missing_api_version(vox):
+    # The Azure SDK always adds api-version, so send the Azure path through the plain client.
+    client = OpenAI(base_url=f"{vox.url}/openai/deployments/gpt-4o-audio-preview", api_key=API_KEY, max_retries=0)
+    with pytest.raises(openai.NotFoundError) as caught:
+        client.chat.completions.create(**SPOKEN)
+    assert caught.value.status_code == 404
+    assert caught.value.body == {"code": "404", "message": "Resource not found"}
+
+
+def test_unknown_deployment(vox):
+    with pytest.raises(openai.NotFoundError) as caught:
+        azure_client(vox, deployment="no-such-deployment").chat.completions.create(**SPOKEN)
+    assert caught.value.status_code == 404
+    assert caught.value.body["code"] == "DeploymentNotFound"
+
+
+@pytest.mark.parametrize("client_kind", ["openai", "azure"])
+def test_bad_voice(vox, client_kind):
+    client = openai_client(vox) if client_kind == "openai" else azure_client(vox)
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(**{**SPOKEN, "audio": {"voice": "bogus", "format": "wav"}})
+    assert caught.value.status_code == 400
+    assert caught.value.param == "audio.voice"
+    assert caught.value.body["message"].startswith("Invalid value: 'bogus'. Supported values are: 'alloy'")
+
+
+@pytest.mark.parametrize("client_kind", ["openai", "azure"])
+def test_stream_with_wav(vox, client_kind):
+    client = openai_client(vox) if client_kind == "openai" else azure_client(vox)
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(**SPOKEN, stream=True)
+    assert caught.value.param == "audio.format"
+    assert caught.value.body["message"] == (
+        "Unsupported value: 'audio.format' does not support 'wav' when stream=true. "
+        "Supported values are: 'pcm16'."
+    )
+
+
+def test_oversized_audio(vox):
+    audio = base64.b64encode(b"\0" * (21 * 1024 * 1024)).decode()
+    message = {
+        "role": "user",
+        "content": [{"type": "input_audio", "input_audio": {"data": audio, "format": "wav"}}],
+    }
+    with pytest.raises(openai.APIStatusError) as caught:
+        openai_client(vox).chat.completions.create(**{**SPOKEN, "messages": [message]})
+    assert caught.value.status_code == 413
+    assert caught.value.param == "messages[0].content[0].input_audio.data"
+
+
+def test_unknown_audio_id(vox):
+    messages = [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "audio": {"id": "audio_0123456789abcdef0123456789abcdef"}},
+        {"role": "user", "content": "Say more."},
+    ]
+    with pytest.raises(openai.BadRequestError) as caught:
+        azure_client(vox).chat.completions.create(**{**SPOKEN, "messages": messages})
+    assert caught.value.code == "audio_not_found"
+    assert caught.value.body["message"] == "Assistant audio audio_0123456789abcdef0123456789abcdef not found."
+
+
+def test_valid_request_reaches_the_engine_check(vox):
+    """No engines are installed yet: a valid request must say so with a 503, never answer."""
+    with pytest.raises(openai.InternalServerError) as caught:
+        openai_client(vox).chat.completions.create(**SPOKEN)
+    assert caught.value.status_code == 503
+    assert caught.value.code == "engine_unavailable"
+
+
+def test_models_listing(vox):
+    for client in (openai_client(vox), azure_client(vox), azure_client(vox, deployment="gpt-4o-audio-preview")):
+        ids = [model.id for model in client.models.list()]
+        assert "gpt-4o-audio-preview" in ids
+        assert "whisper-1" in ids
