@@ -4,7 +4,9 @@ step() { printf '\n==> %s\n' "$*"; }
 
 # System packages a build needs. Installed only when something is missing, so repeated runs
 # cost nothing; needs root (or sudo) the first time on a fresh machine.
-SYSTEM_PACKAGES=(build-essential pkg-config ca-certificates)
+# libopus and LAME are linked by vox-audio; ffmpeg encodes AAC at run time and is the
+# independent decoder of the audio tests.
+SYSTEM_PACKAGES=(build-essential pkg-config ca-certificates libopus-dev libmp3lame-dev ffmpeg)
 
 ensure_system_packages() {
   local missing=()

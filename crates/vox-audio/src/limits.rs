@@ -1,0 +1,34 @@
+use std::time::Duration;
+
+/// Checked before expensive work: the encoded size first, then the duration as soon as a header
+/// states it, and again while decoding (headers may lie).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeLimits {
+    pub max_bytes: usize,
+    pub max_duration: Duration,
+}
+
+impl DecodeLimits {
+    /// OpenAI's 20 MB input limit; 30 minutes of audio.
+    pub const DEFAULT: DecodeLimits = DecodeLimits {
+        max_bytes: 20 * 1024 * 1024,
+        max_duration: Duration::from_secs(30 * 60),
+    };
+
+    /// The most frames of audio at `rate` these limits allow.
+    pub fn max_frames(&self, rate: u32) -> u64 {
+        self.max_duration.as_secs().saturating_mul(u64::from(rate))
+    }
+
+    pub(crate) fn too_long(&self) -> crate::AudioError {
+        crate::AudioError::TooLong {
+            limit_secs: self.max_duration.as_secs(),
+        }
+    }
+}
+
+impl Default for DecodeLimits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
