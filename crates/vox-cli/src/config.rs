@@ -49,6 +49,10 @@ pub struct ServeConfig {
     #[arg(long, env = "VOX_MAX_AUDIO_BYTES", value_name = "BYTES")]
     pub max_audio_bytes: Option<usize>,
 
+    /// Longest input audio decoded, in seconds [default: 1800].
+    #[arg(long, env = "VOX_MAX_AUDIO_SECS", value_name = "SECS")]
+    pub max_audio_secs: Option<u64>,
+
     /// Deployments by name (file only). The default deployment is always present; a file entry
     /// with its name replaces it.
     #[arg(skip)]
@@ -64,6 +68,7 @@ pub struct Config {
     pub home: PathBuf,
     pub audio_ttl: Duration,
     pub max_audio_bytes: usize,
+    pub max_audio_duration: Duration,
     pub deployments: Vec<Deployment>,
 }
 
@@ -86,6 +91,7 @@ impl ServeConfig {
             home: self.home.or(file.home),
             audio_ttl_secs: self.audio_ttl_secs.or(file.audio_ttl_secs),
             max_audio_bytes: self.max_audio_bytes.or(file.max_audio_bytes),
+            max_audio_secs: self.max_audio_secs.or(file.max_audio_secs),
             deployments: file.deployments.into_iter().chain(self.deployments).collect(),
         }
     }
@@ -116,6 +122,10 @@ impl ServeConfig {
         if max_audio_bytes == 0 {
             bail!("max_audio_bytes must be at least 1");
         }
+        let max_audio_secs = self.max_audio_secs.unwrap_or(defaults::MAX_AUDIO_SECS);
+        if max_audio_secs == 0 {
+            bail!("max_audio_secs must be at least 1");
+        }
         Ok(Config {
             addr,
             api_keys,
@@ -123,6 +133,7 @@ impl ServeConfig {
             home,
             audio_ttl: Duration::from_secs(ttl),
             max_audio_bytes,
+            max_audio_duration: Duration::from_secs(max_audio_secs),
             deployments: deployments(self.deployments)?,
         })
     }
@@ -161,6 +172,7 @@ impl Config {
             keys: KeyRing::new(&self.api_keys),
             deployments: self.deployments.clone(),
             max_audio_bytes: self.max_audio_bytes,
+            max_audio_duration: self.max_audio_duration,
             audio_ttl: self.audio_ttl,
         }
     }
@@ -173,13 +185,14 @@ impl Config {
     pub fn describe(&self) -> String {
         let mut text = format!(
             "addr = \"{}\"\napi_keys = {} configured\ninsecure_no_auth = {}\nhome = \"{}\"\n\
-             audio_ttl_secs = {}\nmax_audio_bytes = {}\n",
+             audio_ttl_secs = {}\nmax_audio_bytes = {}\nmax_audio_secs = {}\n",
             self.addr,
             self.api_keys.len(),
             self.insecure_no_auth,
             self.home.display(),
             self.audio_ttl.as_secs(),
             self.max_audio_bytes,
+            self.max_audio_duration.as_secs(),
         );
         for d in &self.deployments {
             text += &format!(

@@ -2,6 +2,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use vox_audio::AudioError;
 use vox_engine::EngineError;
 use vox_protocol::error::{AzureErrorEnvelope, AzureErrorObject, ErrorEnvelope, ErrorObject};
 use vox_protocol::{ProtocolError, ProtocolErrorKind};
@@ -247,6 +248,29 @@ impl ApiError {
             }),
         };
         json.unwrap_or_default()
+    }
+}
+
+impl ApiError {
+    /// An audio failure, pointing at the parameter that carried the audio.
+    pub fn audio(err: AudioError, param: &str) -> Self {
+        let base = match &err {
+            AudioError::Undecodable { detail } => {
+                tracing::info!(%detail, param, "undecodable audio");
+                Self::openai(StatusCode::BAD_REQUEST, INVALID_REQUEST, err.to_string())
+                    .with_code("invalid_value")
+            }
+            AudioError::TooLarge { .. } => {
+                Self::openai(StatusCode::PAYLOAD_TOO_LARGE, INVALID_REQUEST, err.to_string())
+                    .with_code("request_too_large")
+            }
+            AudioError::TooLong { .. } => {
+                Self::openai(StatusCode::BAD_REQUEST, INVALID_REQUEST, err.to_string())
+                    .with_code("audio_too_long")
+            }
+            AudioError::Encoder(detail) => return Self::internal(detail),
+        };
+        base.with_param(param)
     }
 }
 

@@ -4,6 +4,7 @@
 //! binary, validates every request at the door (`vox-protocol`), and maps every failure to HTTP
 //! in one place ([`error`]).
 
+mod audio_input;
 pub mod auth;
 mod body;
 pub mod context;

@@ -17,6 +17,8 @@ pub mod defaults {
     pub const AUDIO_TTL_SECS: u64 = 3600;
     /// OpenAI's limit for one input audio: 20 MB.
     pub const MAX_AUDIO_BYTES: usize = 20 * 1024 * 1024;
+    /// The longest input audio decoded: 30 minutes.
+    pub const MAX_AUDIO_SECS: u64 = 30 * 60;
     /// Room in a request body besides the base64 audio (messages, tools, JSON syntax).
     pub const BODY_OVERHEAD_BYTES: usize = 2 * 1024 * 1024;
     /// How often expired audio records are swept from the store.
@@ -87,6 +89,7 @@ pub struct ServerSettings {
     pub keys: KeyRing,
     pub deployments: Vec<Deployment>,
     pub max_audio_bytes: usize,
+    pub max_audio_duration: Duration,
     pub audio_ttl: Duration,
 }
 
@@ -94,6 +97,13 @@ impl ServerSettings {
     /// Sized so that `max_audio_bytes` of audio fits as base64 inside a JSON body.
     pub fn max_body_bytes(&self) -> usize {
         self.max_audio_bytes.div_ceil(3) * 4 + defaults::BODY_OVERHEAD_BYTES
+    }
+
+    pub fn decode_limits(&self) -> vox_audio::DecodeLimits {
+        vox_audio::DecodeLimits {
+            max_bytes: self.max_audio_bytes,
+            max_duration: self.max_audio_duration,
+        }
     }
 
     pub fn deployment(&self, model: &str) -> Option<&Deployment> {

@@ -310,3 +310,51 @@ async fn speech_validation_errors() {
         (StatusCode::BAD_REQUEST, Some("input"))
     );
 }
+
+fn with_input_audio(bytes: &[u8]) -> serde_json::Value {
+    let mut body = spoken_request();
+    body["messages"] = json!([{"role": "user", "content": [
+        {"type": "text", "text": "What is this?"},
+        {"type": "input_audio", "input_audio": {"data": base64(bytes), "format": "wav"}}]}]);
+    body
+}
+
+#[tokio::test]
+async fn undecodable_audio_is_a_400_naming_the_part() {
+    let server = server();
+    let reply = server
+        .post_json(
+            "/v1/chat/completions",
+            Some(KEY),
+            &with_input_audio(b"RIFF but not really a wav"),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
+    assert_eq!(
+        reply.message(),
+        "The audio file could not be decoded or its format is not supported."
+    );
+    assert_eq!(reply.param(), Some("messages[0].content[1].input_audio.data"));
+
+    let (content_type, form) = transcription_form("whisper-1", b"\x00\x01 not audio");
+    let reply = server
+        .send(post("/v1/audio/transcriptions", Some(KEY), &content_type, form))
+        .await;
+    assert_eq!(
+        (reply.status, reply.param()),
+        (StatusCode::BAD_REQUEST, Some("file"))
+    );
+    assert_eq!(
+        reply.message(),
+        "The audio file could not be decoded or its format is not supported."
+    );
+}
+
+#[tokio::test]
+async fn decodable_audio_goes_on_to_speech_recognition() {
+    let server = server();
+    let reply = server
+        .post_json("/v1/chat/completions", Some(KEY), &with_input_audio(&wav_file()))
+        .await;
+    assert_needs_engine(&reply, "speech recognition");
+}

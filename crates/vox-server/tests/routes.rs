@@ -65,7 +65,7 @@ async fn transcriptions_and_translations_pass_the_door_on_every_route_shape() {
     let server = server();
     for (prefix, query) in SHAPES {
         for endpoint in ["transcriptions", "translations"] {
-            let (content_type, body) = transcription_form("whisper-1", b"RIFF....WAVE");
+            let (content_type, body) = transcription_form("whisper-1", &wav_file());
             let uri = format!("{prefix}/audio/{endpoint}{query}");
             let reply = server.send(post(&uri, Some(KEY), &content_type, body)).await;
             assert_needs_engine(&reply, "speech recognition");

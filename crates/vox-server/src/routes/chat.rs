@@ -5,6 +5,7 @@ use axum::response::Response;
 use vox_protocol::chat::request::ChatCompletionRequest;
 use vox_protocol::chat::validate::{ChatLimits, ValidChatRequest, validate_chat_request};
 
+use crate::audio_input;
 use crate::body::JsonBody;
 use crate::context::RequestContext;
 use crate::engines::RequiredEngines;
@@ -42,6 +43,7 @@ pub async fn create(
     };
     let request = validate_chat_request(request, &limits)?;
     check_audio_history(&state, &context, &request).await?;
+    let _inputs = audio_input::decode_chat_inputs(&state, &request).await?;
     let _engines = RequiredEngines::for_chat(state.engines(), &request)?;
     // The recognition -> language model -> synthesis pipeline comes with the engines; no
     // EngineSet can hold an engine before then, so `for_chat` has already answered 503.

@@ -7,6 +7,7 @@ use vox_engine::transcribe::TranscriptionTask;
 use vox_protocol::ProtocolError;
 use vox_protocol::transcription::{TranscriptionForm, validate_transcription_form};
 
+use crate::audio_input;
 use crate::body::LimitedRequest;
 use crate::context::RequestContext;
 use crate::engines::RequiredEngines;
@@ -84,7 +85,8 @@ async fn handle(
     let (form, file) = read_form(multipart, state.settings().max_audio_bytes).await?;
     context.deployment(&state, form.model.as_deref())?;
     let _request = validate_transcription_form(form)?;
-    let _file = file.ok_or_else(|| ProtocolError::missing("file"))?;
+    let file = file.ok_or_else(|| ProtocolError::missing("file"))?;
+    let _audio = audio_input::decode(&state, file, "file".into()).await?;
     let _transcriber = RequiredEngines::transcriber(state.engines())?;
     // Recognition arrives with the ASR engine; until then `transcriber` has answered 503.
     Err(ApiError::engine_unavailable(EngineKind::Transcriber))

@@ -50,6 +50,7 @@ pub fn server_with(ready: bool, deployments: Vec<Deployment>) -> TestServer {
         keys: KeyRing::new(&[KEY, OTHER_KEY]),
         deployments,
         max_audio_bytes: MAX_AUDIO,
+        max_audio_duration: Duration::from_secs(60),
         audio_ttl: Duration::from_secs(3600),
     };
     let (ready_tx, ready_rx) = tokio::sync::watch::channel(ready);
@@ -157,6 +158,17 @@ pub fn transcription_form(model: &str, file: &[u8]) -> (String, Vec<u8>) {
     body.extend_from_slice(file);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A real 24 kHz WAV of a second of a tone.
+pub fn wav_file() -> Vec<u8> {
+    let tone: Vec<f32> = (0..24_000).map(|i| (i as f32 * 0.05).sin() * 0.3).collect();
+    vox_audio::encode(vox_audio::OutputFormat::Wav, &tone).unwrap()
+}
+
+pub fn base64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// The engine a request got as far as needing.
