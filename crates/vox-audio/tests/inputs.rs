@@ -152,3 +152,17 @@ fn a_wav_that_claims_an_absurd_size_is_read_for_what_it_holds() {
     bytes[24..28].copy_from_slice(&1u32.to_le_bytes()); // 1 Hz: 12000 s of audio
     assert!(decode(&bytes, &DecodeLimits::DEFAULT).is_err());
 }
+
+/// Inputs the fuzzer found (crates/vox-audio/fuzz): each must give an error, not a crash.
+#[test]
+fn fuzzer_findings_are_errors() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz-regressions");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let result = decode(&std::fs::read(&path).unwrap(), &DecodeLimits::DEFAULT);
+        assert!(is_undecodable(result), "{}", path.display());
+        checked += 1;
+    }
+    assert!(checked > 0);
+}
