@@ -13,8 +13,10 @@ ensure_system_packages() {
   for package in "${SYSTEM_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
   done
-  # A Python without venv (Debian's own python3 before python3-venv) gets it from apt.
+  # A Python without venv or pip (Debian's own python3, bare) gets them from apt: pip is the
+  # client that downloads model weights from PyPI.
   python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
+  python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
   if ((${#missing[@]})); then
     step "installing system packages: ${missing[*]}"
     local sudo=""

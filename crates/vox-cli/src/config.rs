@@ -13,6 +13,8 @@ use serde::Deserialize;
 use vox_server::auth::KeyRing;
 use vox_server::{Deployment, ServerSettings, defaults};
 
+use crate::models::ModelLocation;
+
 /// Settings a person may set. Every field is optional here so that a flag, a variable and the
 /// file can be layered; [`ServeConfig::resolve`] fills the defaults.
 #[derive(Debug, Clone, Default, Args, Deserialize)]
@@ -53,6 +55,14 @@ pub struct ServeConfig {
     #[arg(long, env = "VOX_MAX_AUDIO_SECS", value_name = "SECS")]
     pub max_audio_secs: Option<u64>,
 
+    /// The model profile of the default deployment: default, fast or test [default: default].
+    #[arg(long, env = "VOX_PROFILE", value_name = "PROFILE")]
+    pub profile: Option<String>,
+
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub models: ModelLocation,
+
     /// Deployments by name (file only). The default deployment is always present; a file entry
     /// with its name replaces it.
     #[arg(skip)]
@@ -70,6 +80,7 @@ pub struct Config {
     pub max_audio_bytes: usize,
     pub max_audio_duration: Duration,
     pub deployments: Vec<Deployment>,
+    pub models: ModelLocation,
 }
 
 impl ServeConfig {
@@ -92,6 +103,8 @@ impl ServeConfig {
             audio_ttl_secs: self.audio_ttl_secs.or(file.audio_ttl_secs),
             max_audio_bytes: self.max_audio_bytes.or(file.max_audio_bytes),
             max_audio_secs: self.max_audio_secs.or(file.max_audio_secs),
+            profile: self.profile.or(file.profile),
+            models: self.models.over(file.models),
             deployments: file.deployments.into_iter().chain(self.deployments).collect(),
         }
     }
@@ -134,20 +147,29 @@ impl ServeConfig {
             audio_ttl: Duration::from_secs(ttl),
             max_audio_bytes,
             max_audio_duration: Duration::from_secs(max_audio_secs),
-            deployments: deployments(self.deployments)?,
+            deployments: deployments(self.deployments, self.profile.as_deref())?,
+            models: self.models,
         })
     }
 }
 
-fn default_home() -> anyhow::Result<PathBuf> {
+pub fn default_home() -> anyhow::Result<PathBuf> {
     let home = std::env::var_os("HOME").context("HOME is not set: set VOX_HOME or --home")?;
     Ok(PathBuf::from(home).join(".local/share/vox"))
 }
 
-/// The default deployment plus the configured ones; every model name must lead to one place.
-fn deployments(configured: BTreeMap<String, Deployment>) -> anyhow::Result<Vec<Deployment>> {
+/// The default deployment (on `profile`, if given) plus the configured ones; every model name
+/// must lead to one place.
+fn deployments(
+    configured: BTreeMap<String, Deployment>,
+    profile: Option<&str>,
+) -> anyhow::Result<Vec<Deployment>> {
+    let mut default = Deployment::default_deployment();
+    if let Some(profile) = profile {
+        default.profile = profile.to_string();
+    }
     let mut all = BTreeMap::new();
-    all.insert(defaults::DEPLOYMENT.to_string(), Deployment::default_deployment());
+    all.insert(defaults::DEPLOYMENT.to_string(), default);
     for (name, deployment) in configured {
         all.insert(name.clone(), Deployment { name, ..deployment });
     }
@@ -177,6 +199,10 @@ impl Config {
         }
     }
 
+    pub fn model_store(&self) -> vox_models::ModelStore {
+        self.models.store(&self.home)
+    }
+
     pub fn store_path(&self) -> PathBuf {
         self.home.join("store").join("audio.redb")
     }
@@ -185,7 +211,7 @@ impl Config {
     pub fn describe(&self) -> String {
         let mut text = format!(
             "addr = \"{}\"\napi_keys = {} configured\ninsecure_no_auth = {}\nhome = \"{}\"\n\
-             audio_ttl_secs = {}\nmax_audio_bytes = {}\nmax_audio_secs = {}\n",
+             audio_ttl_secs = {}\nmax_audio_bytes = {}\nmax_audio_secs = {}\nmodels_dir = \"{}\"\n",
             self.addr,
             self.api_keys.len(),
             self.insecure_no_auth,
@@ -193,6 +219,7 @@ impl Config {
             self.audio_ttl.as_secs(),
             self.max_audio_bytes,
             self.max_audio_duration.as_secs(),
+            self.model_store().root().display(),
         );
         for d in &self.deployments {
             text += &format!(

@@ -1,6 +1,7 @@
 //! `vox`: the one place where configuration, the store and concrete engines are wired together.
 
 mod config;
+mod models;
 mod serve;
 
 use std::path::PathBuf;
@@ -23,6 +24,8 @@ struct Cli {
 enum Command {
     /// Run the HTTP server.
     Serve(serve::ServeArgs),
+    /// Install, verify, list and remove model weights.
+    Models(models::ModelsArgs),
     /// Inspect configuration files.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Models(args) => models::run(args),
         Command::Config(ConfigCommand::Check { file }) => config::check_file(&file),
     };
     match outcome {

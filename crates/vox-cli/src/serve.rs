@@ -38,6 +38,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    check_models(&config)?;
     let store_path = config.store_path();
     let store: Arc<dyn AudioStore> = Arc::new(EmbeddedStore::open(&store_path).with_context(|| {
         format!(
@@ -56,6 +57,30 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     ready_tx.send_replace(true);
     vox_server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Every model the deployments' profiles need must be installed; if not, say how to install it.
+fn check_models(config: &Config) -> anyhow::Result<()> {
+    let manifest = config.models.manifest()?;
+    let store = config.model_store();
+    let profiles: std::collections::BTreeSet<&str> =
+        config.deployments.iter().map(|d| d.profile.as_str()).collect();
+    for profile in profiles {
+        if let Err(vox_models::ModelError::NotInstalled(missing)) = store.require(&manifest, profile) {
+            let folder = match &config.models.models_dir {
+                Some(dir) => format!(" --models-dir {}", dir.display()),
+                None => String::new(),
+            };
+            anyhow::bail!(
+                "{} not installed for profile '{profile}' in {}. Install with: vox models pull --profile {profile}{folder}",
+                missing.models.join(", "),
+                store.root().display()
+            );
+        }
+        store.require(&manifest, profile)?;
+        tracing::info!(profile, models = %store.root().display(), "models installed");
+    }
     Ok(())
 }
 

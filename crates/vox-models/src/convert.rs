@@ -59,6 +59,10 @@ mod tests {
         let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(json["n_samples"], 480_000);
         assert_eq!(json["nb_max_frames"], 3000);
-        assert_eq!(bytes, Generator::WhisperPreprocessorConfig.generate(), "reproducible");
+        assert_eq!(
+            bytes,
+            Generator::WhisperPreprocessorConfig.generate(),
+            "reproducible"
+        );
     }
 }

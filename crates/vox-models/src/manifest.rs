@@ -122,7 +122,11 @@ impl Manifest {
                 PROFILES.join(", ")
             )));
         }
-        Ok(self.models.iter().filter(|m| m.profiles.iter().any(|p| p == profile)).collect())
+        Ok(self
+            .models
+            .iter()
+            .filter(|m| m.profiles.iter().any(|p| p == profile))
+            .collect())
     }
 
     fn validate(&self) -> Result<(), ModelError> {
@@ -133,12 +137,23 @@ impl Manifest {
             }
             model.validate()?;
         }
+        // A profile runs one recogniser and one language model; it may offer several voices.
         for profile in PROFILES {
-            for role in [Role::Asr, Role::Llm, Role::Tts] {
-                let count = self.profile(profile)?.iter().filter(|m| m.role == role).count();
-                if count != 1 {
-                    return invalid(format!("profile '{profile}' has {count} {} models; it needs exactly one", role.as_str()));
+            let models = self.profile(profile)?;
+            let count = |role: Role| models.iter().filter(|m| m.role == role).count();
+            for role in [Role::Asr, Role::Llm] {
+                if count(role) != 1 {
+                    let n = count(role);
+                    return invalid(format!(
+                        "profile '{profile}' has {n} {} models; it needs exactly one",
+                        role.as_str()
+                    ));
                 }
+            }
+            if count(Role::Tts) == 0 {
+                return invalid(format!(
+                    "profile '{profile}' has no tts model; it needs at least one"
+                ));
             }
         }
         Ok(())
@@ -152,8 +167,14 @@ impl Model {
 
     fn validate(&self) -> Result<(), ModelError> {
         let name = &self.name;
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-            return invalid(format!("model name '{name}' must be letters, digits, '-', '_' or '.'"));
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
+            return invalid(format!(
+                "model name '{name}' must be letters, digits, '-', '_' or '.'"
+            ));
         }
         if let Some(p) = self.profiles.iter().find(|p| !PROFILES.contains(&p.as_str())) {
             return invalid(format!("model '{name}' names unknown profile '{p}'"));
@@ -172,7 +193,10 @@ impl Model {
                 return invalid(format!("model '{name}' file '{}' has no source", file.path));
             }
             if let Some(part) = file.pypi.iter().find(|p| !p.package.contains("==")) {
-                return invalid(format!("model '{name}': package '{}' must be pinned as name==version", part.package));
+                return invalid(format!(
+                    "model '{name}': package '{}' must be pinned as name==version",
+                    part.package
+                ));
             }
         }
         for generated in &self.generated {
@@ -187,13 +211,31 @@ impl Model {
 }
 
 fn check_relative(model: &str, path: &str) -> Result<(), ModelError> {
-    let normal = !path.is_empty() && Path::new(path).components().all(|c| matches!(c, Component::Normal(_)));
-    if normal { Ok(()) } else { invalid(format!("model '{model}': path '{path}' must be relative, without '..'")) }
+    let normal = !path.is_empty()
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)));
+    if normal {
+        Ok(())
+    } else {
+        invalid(format!(
+            "model '{model}': path '{path}' must be relative, without '..'"
+        ))
+    }
 }
 
 fn check_sha256(model: &str, path: &str, sha256: &str) -> Result<(), ModelError> {
-    let valid = sha256.len() == 64 && sha256.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase());
-    if valid { Ok(()) } else { invalid(format!("model '{model}' file '{path}': sha256 must be 64 lower-case hex digits")) }
+    let valid = sha256.len() == 64
+        && sha256
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase());
+    if valid {
+        Ok(())
+    } else {
+        invalid(format!(
+            "model '{model}' file '{path}': sha256 must be 64 lower-case hex digits"
+        ))
+    }
 }
 
 fn invalid<T>(message: String) -> Result<T, ModelError> {

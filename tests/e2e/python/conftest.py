@@ -12,6 +12,9 @@ ROOT = Path(__file__).resolve().parents[3]
 API_KEY = "sk-vox-e2e-key-0001"
 OTHER_KEY = "sk-vox-e2e-key-0002"
 API_VERSION = "2025-01-01-preview"
+# The test profile's models, pulled by scripts/test (`vox models pull --profile test`).
+TEST_MODELS = os.environ.setdefault("VOX_MODELS_DIR", str(ROOT / "target" / "vox-test-models"))
+os.environ.setdefault("VOX_PROFILE", "test")
 
 
 @dataclass

@@ -68,7 +68,7 @@ def test_config_file_and_config_check(tmp_path: Path):
     config = tmp_path / "vox.toml"
     config.write_text(
         'api_keys = ["file-key"]\naudio_ttl_secs = 120\n'
-        '[deployments.vox-text]\nrequire_audio = false\n'
+        '[deployments.vox-text]\nprofile = "test"\nrequire_audio = false\n'
     )
     check = subprocess.run([vox_binary(), "config", "check", str(config)], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr

@@ -15,7 +15,15 @@ export async function startVox() {
   if (!existsSync(binary)) throw new Error(`${binary} not found: run cargo build --release or set VOX_BIN`);
   const home = mkdtempSync(join(tmpdir(), 'vox-node-'));
   const child = spawn(binary, ['serve', '--addr', '127.0.0.1:0'], {
-    env: { ...process.env, VOX_HOME: home, VOX_API_KEYS: API_KEY, RUST_LOG: 'warn' },
+    env: {
+      // The test profile's models, pulled by scripts/test.
+      VOX_MODELS_DIR: join(ROOT, 'target/vox-test-models'),
+      VOX_PROFILE: 'test',
+      ...process.env,
+      VOX_HOME: home,
+      VOX_API_KEYS: API_KEY,
+      RUST_LOG: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const lines = createInterface({ input: child.stdout });

