@@ -175,7 +175,9 @@ fn append_mono(interleaved: &[f32], channels: usize, skip: &mut usize, mono: &mu
             *skip -= 1;
             continue;
         }
-        mono.push(frame.iter().sum::<f32>() * scale);
+        let sample = frame.iter().sum::<f32>() * scale;
+        // A damaged stream can decode to NaN or infinity; downstream maths must never see them.
+        mono.push(if sample.is_finite() { sample } else { 0.0 });
     }
 }
 
