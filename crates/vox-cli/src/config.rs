@@ -189,13 +189,15 @@ fn deployments(
 }
 
 impl Config {
-    pub fn server_settings(&self) -> ServerSettings {
+    /// `decode_place`: where input audio is decoded (see [`vox_audio::DecodePlace`]).
+    pub fn server_settings(&self, decode_place: vox_audio::DecodePlace) -> ServerSettings {
         ServerSettings {
             keys: KeyRing::new(&self.api_keys),
             deployments: self.deployments.clone(),
             max_audio_bytes: self.max_audio_bytes,
             max_audio_duration: self.max_audio_duration,
             audio_ttl: self.audio_ttl,
+            decode_place,
         }
     }
 

@@ -26,6 +26,9 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Install, verify, list and remove model weights.
     Models(models::ModelsArgs),
+    /// Decode one audio file from stdin for a `vox serve` parent (internal).
+    #[command(hide = true)]
+    InternalDecodeAudio,
     /// Inspect configuration files.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Models(args) => models::run(args),
+        Command::InternalDecodeAudio => vox_audio::run_child().map_err(Into::into),
         Command::Config(ConfigCommand::Check { file }) => config::check_file(&file),
     };
     match outcome {

@@ -47,7 +47,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         )
     })?);
     let (ready_tx, ready_rx) = tokio::sync::watch::channel(false);
-    let state = AppState::new(config.server_settings(), load_engines(), store.clone(), ready_rx);
+    let state = AppState::new(
+        config.server_settings(isolated_decoding()?),
+        load_engines(),
+        store.clone(),
+        ready_rx,
+    );
     let listener = TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("binding {}", config.addr))?;
@@ -58,6 +63,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     vox_server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Untrusted audio is decoded by this same binary in a child process (`vox internal-decode-audio`).
+fn isolated_decoding() -> anyhow::Result<vox_audio::DecodePlace> {
+    let program = std::env::current_exe().context("locating the vox binary for audio decoding")?;
+    Ok(vox_audio::DecodePlace::Isolated {
+        program,
+        args: vec!["internal-decode-audio".into()],
+    })
 }
 
 /// Every model the deployments' profiles need must be installed; if not, say how to install it.

@@ -10,8 +10,9 @@ use crate::state::AppState;
 /// Decodes one file to mono at its own rate; engines resample to what they need.
 pub async fn decode(state: &AppState, bytes: Vec<u8>, param: String) -> Result<AudioBuffer, ApiError> {
     let limits = state.settings().decode_limits();
+    let place = state.settings().decode_place.clone();
     tokio::task::spawn_blocking(move || {
-        vox_audio::decode(&bytes, &limits).map_err(|e| ApiError::audio(e, &param))
+        vox_audio::decode_in(&place, &bytes, &limits).map_err(|e| ApiError::audio(e, &param))
     })
     .await
     .map_err(|e| ApiError::internal(format!("audio decoding task failed: {e}")))?

@@ -91,6 +91,8 @@ pub struct ServerSettings {
     pub max_audio_bytes: usize,
     pub max_audio_duration: Duration,
     pub audio_ttl: Duration,
+    /// Where untrusted input audio is decoded (a child process in production).
+    pub decode_place: vox_audio::DecodePlace,
 }
 
 impl ServerSettings {

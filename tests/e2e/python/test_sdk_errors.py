@@ -7,7 +7,7 @@ import openai
 import pytest
 from openai import AzureOpenAI, OpenAI
 
-from conftest import API_KEY, API_VERSION
+from conftest import API_KEY, API_VERSION, ROOT
 
 SPOKEN = dict(
     model="gpt-4o-audio-preview",
@@ -122,3 +122,15 @@ def test_models_listing(vox):
         ids = [model.id for model in client.models.list()]
         assert "gpt-4o-audio-preview" in ids
         assert "whisper-1" in ids
+
+
+def test_a_file_that_would_exhaust_memory_is_refused_and_the_server_lives_on(vox):
+    """A 4 KB M4A whose sample table claims 42 GB: decoded in a child process, it is a 400."""
+    path = ROOT / "crates/vox-audio/tests/fuzz-regressions-abort/mp4-stsc-42gb.m4a"
+    audio = base64.b64encode(path.read_bytes()).decode()
+    message = {"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": audio, "format": "mp3"}}]}
+    with pytest.raises(openai.BadRequestError) as caught:
+        openai_client(vox).chat.completions.create(**{**SPOKEN, "messages": [message]})
+    assert caught.value.body["message"] == "The audio file could not be decoded or its format is not supported."
+    assert caught.value.param == "messages[0].content[0].input_audio.data"
+    assert [model.id for model in openai_client(vox).models.list()], "the server still answers"

@@ -33,14 +33,10 @@ fn bytes(item: &impl BitRepr) -> Result<Vec<u8>, AudioError> {
 pub fn encode(samples: &[f32], rate: u32) -> Result<Vec<u8>, AudioError> {
     let source = MemSource::from_samples(&to_i32(samples), 1, BITS, rate as usize);
     let mut stream = flacenc::encode_with_fixed_block_size(&encoder_config()?, source, BLOCK)
-        .map_err(|e| AudioError::Encoder(format!("flac: {e:?}")))?;
+        .map_err(|e| AudioError::Encoder(format!("flac encode: {e:?}")))?;
     // flacenc counts the short last block as the minimum; the format (and symphonia, which
     // refuses the file otherwise) wants the minimum over all blocks but the last.
-    let block = if samples.len() >= BLOCK {
-        BLOCK
-    } else {
-        samples.len().max(16)
-    };
+    let block = samples.len().clamp(16, BLOCK);
     stream
         .stream_info_mut()
         .set_block_sizes(block, block)
@@ -123,5 +119,22 @@ impl StreamEncoder for FlacStream {
             out.extend(self.encode_block(&block)?);
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_length_encodes() {
+        for len in [0, 1, 15, 16, 4095, 4096, 4097, 48_000, 72_000, 144_000] {
+            let samples = vec![0.1f32; len];
+            assert!(
+                encode(&samples, 24_000).is_ok(),
+                "{len}: {:?}",
+                encode(&samples, 24_000).err()
+            );
+        }
     }
 }

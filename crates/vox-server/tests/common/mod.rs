@@ -52,6 +52,7 @@ pub fn server_with(ready: bool, deployments: Vec<Deployment>) -> TestServer {
         max_audio_bytes: MAX_AUDIO,
         max_audio_duration: Duration::from_secs(60),
         audio_ttl: Duration::from_secs(3600),
+        decode_place: vox_audio::DecodePlace::InProcess,
     };
     let (ready_tx, ready_rx) = tokio::sync::watch::channel(ready);
     let state = AppState::new(settings, EngineSet::default(), store.clone(), ready_rx);
