@@ -6,7 +6,8 @@ step() { printf '\n==> %s\n' "$*"; }
 # cost nothing; needs root (or sudo) the first time on a fresh machine.
 # libopus and LAME are linked by vox-audio; ffmpeg encodes AAC at run time and is the
 # independent decoder of the audio tests.
-SYSTEM_PACKAGES=(build-essential pkg-config ca-certificates libopus-dev libmp3lame-dev ffmpeg)
+# curl fetches model files from their usual homes when PyPI cannot serve them.
+SYSTEM_PACKAGES=(build-essential pkg-config ca-certificates curl libopus-dev libmp3lame-dev ffmpeg)
 
 ensure_system_packages() {
   local missing=()

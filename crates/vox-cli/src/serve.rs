@@ -81,18 +81,21 @@ fn check_models(config: &Config) -> anyhow::Result<()> {
     let profiles: std::collections::BTreeSet<&str> =
         config.deployments.iter().map(|d| d.profile.as_str()).collect();
     for profile in profiles {
-        if let Err(vox_models::ModelError::NotInstalled(missing)) = store.require(&manifest, profile) {
-            let folder = match &config.models.models_dir {
-                Some(dir) => format!(" --models-dir {}", dir.display()),
-                None => String::new(),
-            };
-            anyhow::bail!(
-                "{} not installed for profile '{profile}' in {}. Install with: vox models pull --profile {profile}{folder}",
-                missing.models.join(", "),
-                store.root().display()
-            );
+        match store.require(&manifest, profile) {
+            Ok(_) => {}
+            Err(vox_models::ModelError::NotInstalled(missing)) => {
+                let folder = match &config.models.models_dir {
+                    Some(dir) => format!(" --models-dir {}", dir.display()),
+                    None => String::new(),
+                };
+                anyhow::bail!(
+                    "{} not installed for profile '{profile}' in {}. Install with: vox models pull --profile {profile}{folder}",
+                    missing.models.join(", "),
+                    store.root().display()
+                );
+            }
+            Err(other) => return Err(other.into()),
         }
-        store.require(&manifest, profile)?;
         tracing::info!(profile, models = %store.root().display(), "models installed");
     }
     Ok(())
