@@ -7,7 +7,10 @@ step() { printf '\n==> %s\n' "$*"; }
 # libopus and LAME are linked by vox-audio; ffmpeg encodes AAC at run time and is the
 # independent decoder of the audio tests.
 # curl fetches model files from their usual homes when PyPI cannot serve them.
-SYSTEM_PACKAGES=(build-essential pkg-config ca-certificates curl libopus-dev libmp3lame-dev ffmpeg)
+# cmake builds CTranslate2 (ct2rs, speech recognition); pocketsphinx-testdata holds the labelled
+# utterances the recognition tests measure word error rate on.
+SYSTEM_PACKAGES=(build-essential pkg-config ca-certificates curl cmake libopus-dev libmp3lame-dev ffmpeg
+  pocketsphinx-testdata)
 
 ensure_system_packages() {
   local missing=()

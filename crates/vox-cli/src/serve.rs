@@ -7,8 +7,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
+use std::collections::{BTreeMap, BTreeSet};
 use tokio::net::TcpListener;
+
 use vox_engine::EngineSet;
+use vox_engine::audio::AudioBuffer;
+use vox_engine::transcribe::{Transcriber, TranscriptionJob, TranscriptionTask};
+use vox_models::Role;
 use vox_server::{AppState, defaults};
 use vox_store::{AudioStore, EmbeddedStore};
 
@@ -38,7 +43,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    check_models(&config)?;
+    let installed = check_models(&config)?;
+    let engines = load_engines(&config, &installed).await?;
     let store_path = config.store_path();
     let store: Arc<dyn AudioStore> = Arc::new(EmbeddedStore::open(&store_path).with_context(|| {
         format!(
@@ -49,7 +55,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let (ready_tx, ready_rx) = tokio::sync::watch::channel(false);
     let state = AppState::new(
         config.server_settings(isolated_decoding()?),
-        load_engines(),
+        engines,
         store.clone(),
         ready_rx,
     );
@@ -75,14 +81,17 @@ fn isolated_decoding() -> anyhow::Result<vox_audio::DecodePlace> {
 }
 
 /// Every model the deployments' profiles need must be installed; if not, say how to install it.
-fn check_models(config: &Config) -> anyhow::Result<()> {
+/// Returns the installed model folders of each profile, by role.
+fn check_models(config: &Config) -> anyhow::Result<BTreeMap<String, BTreeMap<Role, Vec<PathBuf>>>> {
     let manifest = config.models.manifest()?;
     let store = config.model_store();
-    let profiles: std::collections::BTreeSet<&str> =
-        config.deployments.iter().map(|d| d.profile.as_str()).collect();
+    let profiles: BTreeSet<&str> = config.deployments.iter().map(|d| d.profile.as_str()).collect();
+    let mut installed = BTreeMap::new();
     for profile in profiles {
         match store.require(&manifest, profile) {
-            Ok(_) => {}
+            Ok(models) => {
+                installed.insert(profile.to_string(), models);
+            }
             Err(vox_models::ModelError::NotInstalled(missing)) => {
                 let folder = match &config.models.models_dir {
                     Some(dir) => format!(" --models-dir {}", dir.display()),
@@ -98,15 +107,68 @@ fn check_models(config: &Config) -> anyhow::Result<()> {
         }
         tracing::info!(profile, models = %store.root().display(), "models installed");
     }
-    Ok(())
+    Ok(installed)
 }
 
-/// No engine crate exists yet: requests that need an engine answer 503 and say which.
-fn load_engines() -> EngineSet {
-    tracing::warn!(
-        "no engines are installed in this build: chat, speech and transcription requests answer 503"
+/// The engines of the default deployment's profile. Speech recognition is wired in; the
+/// language model and speech synthesis engines are not built yet, so requests that need them
+/// answer 503.
+async fn load_engines(
+    config: &Config,
+    installed: &BTreeMap<String, BTreeMap<Role, Vec<PathBuf>>>,
+) -> anyhow::Result<EngineSet> {
+    let profile = config
+        .deployments
+        .iter()
+        .find(|d| d.name == defaults::DEPLOYMENT)
+        .or(config.deployments.first())
+        .map(|d| d.profile.clone())
+        .unwrap_or_else(|| defaults::PROFILE.to_string());
+    let models = installed
+        .get(&profile)
+        .context("the default deployment's models were not checked")?;
+    let asr_dir = models
+        .get(&Role::Asr)
+        .and_then(|dirs| dirs.first())
+        .context("the profile has no asr model")?;
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let started = std::time::Instant::now();
+    let transcriber: Arc<dyn Transcriber> = Arc::new(
+        vox_asr_whisper::WhisperEngine::start(asr_dir, threads)
+            .with_context(|| format!("loading speech recognition from {}", asr_dir.display()))?,
     );
-    EngineSet::default()
+    warm_up(transcriber.as_ref()).await?;
+    tracing::info!(profile, model = %asr_dir.display(), secs = started.elapsed().as_secs_f32(), "speech recognition ready");
+    tracing::warn!(
+        "no language model or speech synthesis engine in this build: chat and speech requests answer 503"
+    );
+    Ok(EngineSet {
+        transcriber: Some(transcriber),
+        ..EngineSet::default()
+    })
+}
+
+/// One short transcription before the server says it is ready, so the first user does not pay
+/// for lazily initialised kernels.
+async fn warm_up(transcriber: &dyn Transcriber) -> anyhow::Result<()> {
+    let rate = transcriber.sample_rate();
+    let tone = (0..rate).map(|i| (i as f32 * 0.05).sin() * 0.1).collect();
+    let job = TranscriptionJob {
+        audio: AudioBuffer {
+            samples: tone,
+            sample_rate: rate,
+        },
+        task: TranscriptionTask::Transcribe,
+        language: Some("en".into()),
+        prompt: None,
+        temperature: 0.0,
+        word_timestamps: false,
+    };
+    transcriber
+        .transcribe(job)
+        .await
+        .map_err(|e| anyhow::anyhow!("speech recognition warm-up failed: {e}"))?;
+    Ok(())
 }
 
 fn announce(config: &Config, local: std::net::SocketAddr) {

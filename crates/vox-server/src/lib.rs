@@ -15,6 +15,7 @@ pub mod openapi;
 mod routes;
 pub mod settings;
 pub mod state;
+mod transcript_format;
 
 use std::future::Future;
 use std::sync::Arc;

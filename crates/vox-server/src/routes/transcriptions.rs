@@ -1,18 +1,25 @@
 //! `POST /audio/transcriptions` and `/audio/translations` (multipart).
 
+use axum::Json;
 use axum::extract::{FromRequest, Multipart, State};
-use axum::response::Response;
+use axum::http::header;
+use axum::response::sse::{Event, Sse};
+use axum::response::{IntoResponse, Response};
 use utoipa::ToSchema;
-use vox_engine::transcribe::TranscriptionTask;
+use vox_engine::transcribe::{Transcript, TranscriptionJob, TranscriptionTask};
 use vox_protocol::ProtocolError;
-use vox_protocol::transcription::{TranscriptionForm, validate_transcription_form};
+use vox_protocol::transcription::{
+    TranscriptFormat, TranscriptStreamEvent, TranscriptionForm, ValidTranscriptionRequest,
+    validate_transcription_form,
+};
 
 use crate::audio_input;
 use crate::body::LimitedRequest;
 use crate::context::RequestContext;
 use crate::engines::RequiredEngines;
-use crate::error::{ApiError, EngineKind};
+use crate::error::ApiError;
 use crate::state::AppState;
+use crate::transcript_format;
 
 /// The multipart form, for the API description only.
 #[derive(ToSchema)]
@@ -77,19 +84,78 @@ async fn handle(
     State(state): State<AppState>,
     context: RequestContext,
     LimitedRequest(request): LimitedRequest,
-    _task: TranscriptionTask,
+    task: TranscriptionTask,
 ) -> Result<Response, ApiError> {
     let multipart = Multipart::from_request(request, &state)
         .await
         .map_err(|_| not_multipart())?;
     let (form, file) = read_form(multipart, state.settings().max_audio_bytes).await?;
     context.deployment(&state, form.model.as_deref())?;
-    let _request = validate_transcription_form(form)?;
+    let request = validate_transcription_form(form)?;
     let file = file.ok_or_else(|| ProtocolError::missing("file"))?;
-    let _audio = audio_input::decode(&state, file, "file".into()).await?;
-    let _transcriber = RequiredEngines::transcriber(state.engines())?;
-    // Recognition arrives with the ASR engine; until then `transcriber` has answered 503.
-    Err(ApiError::engine_unavailable(EngineKind::Transcriber))
+    let audio = audio_input::decode(&state, file, "file".into()).await?;
+    let transcriber = RequiredEngines::transcriber(state.engines())?;
+    let audio = audio_input::at_rate(audio, transcriber.sample_rate()).await?;
+    let job = TranscriptionJob {
+        audio,
+        task,
+        language: request.language.clone(),
+        prompt: request.prompt.clone(),
+        temperature: request.temperature,
+        word_timestamps: request.word_timestamps,
+    };
+    let transcript = transcriber.transcribe(job).await?;
+    Ok(respond(&request, task, &transcript))
+}
+
+fn respond(
+    request: &ValidTranscriptionRequest,
+    task: TranscriptionTask,
+    transcript: &Transcript,
+) -> Response {
+    if request.stream {
+        return stream(transcript);
+    }
+    match request.format {
+        TranscriptFormat::Json => Json(transcript_format::json(transcript)).into_response(),
+        TranscriptFormat::VerboseJson => Json(transcript_format::verbose_json(
+            transcript,
+            task,
+            request.word_timestamps,
+        ))
+        .into_response(),
+        TranscriptFormat::Text => plain(transcript_format::text(transcript)),
+        TranscriptFormat::Srt => plain(transcript_format::srt(transcript)),
+        TranscriptFormat::Vtt => plain(transcript_format::vtt(transcript)),
+    }
+}
+
+fn plain(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
+
+/// `stream=true`: one `transcript.text.delta` per segment, then `transcript.text.done`.
+fn stream(transcript: &Transcript) -> Response {
+    let mut events: Vec<TranscriptStreamEvent> = Vec::new();
+    for (i, segment) in transcript.segments.iter().enumerate() {
+        let text = segment.text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let delta = if i == 0 {
+            text.to_string()
+        } else {
+            format!(" {text}")
+        };
+        events.push(TranscriptStreamEvent::Delta { delta });
+    }
+    events.push(TranscriptStreamEvent::Done {
+        text: transcript.text.clone(),
+    });
+    let events = events
+        .into_iter()
+        .map(|event| Event::default().json_data(event).map_err(axum::Error::new));
+    Sse::new(futures::stream::iter(events)).into_response()
 }
 
 async fn read_form(

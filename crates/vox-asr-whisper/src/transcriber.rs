@@ -1,0 +1,249 @@
+//! Long audio, window by window: each window starts where the last complete segment ended, so
+//! no word is cut at a seam or said twice.
+
+use std::path::Path;
+
+use ct2rs::sys::{ComputeType, Config, StorageView, Whisper};
+use tokenizers::Tokenizer;
+use vox_engine::transcribe::{Segment, Transcript, TranscriptionJob, TranscriptionTask};
+
+use crate::WhisperError;
+use crate::features::{HOP, LogMel, N_MELS, SAMPLE_RATE, WINDOW_FRAMES};
+use crate::tokens::{LANGUAGES, SpecialTokens};
+use crate::window::{Decoded, decode_with_fallback};
+
+/// Frames per timestamp step (0.02 s at 100 frames/s).
+const FRAMES_PER_TIMESTAMP: usize = 2;
+/// Conditioning on earlier text stops after a window needed a high temperature (it was
+/// probably wrong, and would mislead the next one).
+const PROMPT_RESET_TEMPERATURE: f64 = 0.5;
+/// Whisper's decoder takes at most 448 tokens; half may be spent on the previous text.
+const MAX_PROMPT_TOKENS: usize = 223;
+
+pub struct WhisperModel {
+    whisper: Whisper,
+    tokenizer: Tokenizer,
+    special: SpecialTokens,
+    mel: LogMel,
+}
+
+impl WhisperModel {
+    /// Loads a CTranslate2 Whisper folder (model.bin, config.json, tokenizer.json), int8.
+    pub fn load(dir: &Path, threads: usize) -> Result<Self, WhisperError> {
+        let config = Config {
+            compute_type: ComputeType::INT8,
+            num_threads_per_replica: threads,
+            ..Default::default()
+        };
+        let whisper =
+            Whisper::new(dir, config).map_err(|e| WhisperError::Load(format!("{}: {e}", dir.display())))?;
+        let tokenizer = Tokenizer::from_file(dir.join("tokenizer.json"))
+            .map_err(|e| WhisperError::Load(format!("tokenizer.json: {e}")))?;
+        let special = SpecialTokens::new(&tokenizer)?;
+        Ok(Self {
+            whisper,
+            tokenizer,
+            special,
+            mel: LogMel::new(),
+        })
+    }
+
+    pub fn transcribe(&self, job: &TranscriptionJob) -> Result<Transcript, WhisperError> {
+        let samples = &job.audio.samples;
+        let duration_secs = samples.len() as f64 / f64::from(SAMPLE_RATE);
+        let spectrogram = self.mel.compute(samples);
+        let content_frames = samples.len() / HOP;
+        let language = self.language(job, &spectrogram)?;
+        let mut segments = Vec::new();
+        let mut previous: Vec<u32> = self.prompt_ids(job.prompt.as_deref());
+        let mut seek = 0usize;
+        while seek < content_frames {
+            let window_frames = WINDOW_FRAMES.min(content_frames - seek);
+            // Whisper says "you" or "Thank you" to silence with confidence; a window that holds
+            // next to no energy is not worth asking.
+            if is_quiet(&samples[seek * HOP..((seek + window_frames) * HOP).min(samples.len())]) {
+                seek += window_frames;
+                continue;
+            }
+            let mut features = spectrogram.window(seek);
+            let shape = [1, N_MELS, WINDOW_FRAMES];
+            let view = StorageView::new(&shape, &mut features, Default::default()).map_err(decode_error)?;
+            let encoded = self.whisper.encode(&view, false).map_err(decode_error)?;
+            let prompt = self.prompt(&previous, &language, job.task);
+            let text_of = |ids: &[u32]| self.text(ids);
+            let decoded =
+                decode_with_fallback(&self.whisper, &encoded, &prompt, job.temperature as f32, &text_of)?;
+            let offset = seek as f64 * HOP as f64 / f64::from(SAMPLE_RATE);
+            let window_secs = window_frames as f64 * HOP as f64 / f64::from(SAMPLE_RATE);
+            if decoded.is_silence() {
+                seek += window_frames;
+                continue;
+            }
+            let (window_segments, consumed) = self.split(&decoded, offset, window_secs, window_frames);
+            if decoded.temperature > PROMPT_RESET_TEMPERATURE {
+                previous.clear();
+            } else {
+                previous.extend(decoded.ids.iter().filter(|&&id| !self.special.is_timestamp(id)));
+            }
+            segments.extend(window_segments.into_iter().filter(|s| !s.text.trim().is_empty()));
+            seek += consumed.max(1);
+        }
+        let text = segments
+            .iter()
+            .map(|s| s.text.trim())
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        Ok(Transcript {
+            text,
+            language,
+            duration_secs,
+            segments,
+        })
+    }
+
+    /// The hint if given, else the model's detection on the first window (English-only models
+    /// know one language).
+    fn language(
+        &self,
+        job: &TranscriptionJob,
+        spectrogram: &crate::features::Spectrogram,
+    ) -> Result<String, WhisperError> {
+        if let Some(language) = &job.language {
+            if !LANGUAGES.contains(&language.as_str()) {
+                return Err(WhisperError::Input(format!(
+                    "Whisper does not know the language '{language}'."
+                )));
+            }
+            return Ok(language.clone());
+        }
+        if !self.whisper.is_multilingual() {
+            return Ok("en".into());
+        }
+        let mut features = spectrogram.window(0);
+        let view = StorageView::new(&[1, N_MELS, WINDOW_FRAMES], &mut features, Default::default())
+            .map_err(decode_error)?;
+        let detected = self.whisper.detect_language(&view).map_err(decode_error)?;
+        // ct2rs keeps the fields private; its Debug output names the best language first.
+        let debug = format!("{:?}", detected.first().and_then(|d| d.first()));
+        let code = debug
+            .split("<|")
+            .nth(1)
+            .and_then(|s| s.split("|>").next())
+            .unwrap_or("en");
+        Ok(code.to_string())
+    }
+
+    fn prompt(&self, previous: &[u32], language: &str, task: TranscriptionTask) -> Vec<String> {
+        let mut prompt = Vec::new();
+        if !previous.is_empty() {
+            prompt.push("<|startofprev|>".to_string());
+            let start = previous.len().saturating_sub(MAX_PROMPT_TOKENS);
+            prompt.extend(
+                previous[start..]
+                    .iter()
+                    .filter_map(|&id| self.tokenizer.id_to_token(id)),
+            );
+        }
+        prompt.push("<|startoftranscript|>".into());
+        if self.whisper.is_multilingual() {
+            prompt.push(format!("<|{language}|>"));
+            prompt.push(match task {
+                TranscriptionTask::Transcribe => "<|transcribe|>".into(),
+                TranscriptionTask::Translate => "<|translate|>".into(),
+            });
+        }
+        prompt
+    }
+
+    fn prompt_ids(&self, prompt: Option<&str>) -> Vec<u32> {
+        let Some(text) = prompt.filter(|p| !p.trim().is_empty()) else {
+            return Vec::new();
+        };
+        self.tokenizer
+            .encode(format!(" {}", text.trim()), false)
+            .map(|encoding| encoding.get_ids().to_vec())
+            .unwrap_or_default()
+    }
+
+    fn text(&self, ids: &[u32]) -> String {
+        let words: Vec<u32> = ids
+            .iter()
+            .copied()
+            .filter(|&id| id < self.special.end_of_text)
+            .collect();
+        self.tokenizer.decode(&words, true).unwrap_or_default()
+    }
+
+    /// Segments between timestamp pairs, and how many frames of the window they account for.
+    fn split(
+        &self,
+        decoded: &Decoded,
+        offset: f64,
+        window_secs: f64,
+        window_frames: usize,
+    ) -> (Vec<Segment>, usize) {
+        let ids = &decoded.ids;
+        let is_ts = |i: usize| ids.get(i).is_some_and(|&id| self.special.is_timestamp(id));
+        let single_timestamp_ending = ids.len() >= 2 && is_ts(ids.len() - 1) && !is_ts(ids.len() - 2);
+        let boundaries: Vec<usize> = (1..ids.len()).filter(|&i| is_ts(i) && is_ts(i - 1)).collect();
+        let make = |slice: &[u32], start: f64, end: f64| Segment {
+            start,
+            end,
+            text: self.text(slice),
+            tokens: slice.to_vec(),
+            avg_logprob: decoded.avg_logprob,
+            no_speech_prob: decoded.no_speech_prob,
+            temperature: decoded.temperature,
+            compression_ratio: decoded.compression_ratio,
+            words: Vec::new(),
+        };
+        if boundaries.is_empty() {
+            let end = ids
+                .iter()
+                .rev()
+                .find(|&&id| self.special.is_timestamp(id))
+                .map(|&id| self.special.seconds(id));
+            let end = end.filter(|&e| e > 0.0).unwrap_or(window_secs);
+            return (vec![make(ids, offset, offset + end)], window_frames);
+        }
+        let mut segments = Vec::new();
+        let mut last = 0;
+        for &boundary in &boundaries {
+            let slice = &ids[last..boundary];
+            if let (Some(&first), Some(&end)) = (slice.first(), slice.last()) {
+                let start = if self.special.is_timestamp(first) {
+                    self.special.seconds(first)
+                } else {
+                    0.0
+                };
+                segments.push(make(slice, offset + start, offset + self.special.seconds(end)));
+            }
+            last = boundary;
+        }
+        if single_timestamp_ending {
+            let tail = &ids[last..];
+            if let Some(&first) = tail.first() {
+                let end = self.special.seconds(*tail.last().unwrap_or(&first));
+                segments.push(make(tail, offset + self.special.seconds(first), offset + end));
+            }
+            return (segments, window_frames);
+        }
+        // The text after the last complete segment is cut off: decode it again in the next window.
+        let resume = ids[last - 1];
+        let consumed = (resume - self.special.timestamp_begin) as usize * FRAMES_PER_TIMESTAMP;
+        (segments, consumed.min(window_frames))
+    }
+}
+
+/// Below -60 dBFS RMS: digital silence or the hiss of an empty room, never speech.
+const QUIET_RMS: f32 = 1e-3;
+
+fn is_quiet(samples: &[f32]) -> bool {
+    let energy: f32 = samples.iter().map(|s| s * s).sum::<f32>() / samples.len().max(1) as f32;
+    energy.sqrt() < QUIET_RMS
+}
+
+fn decode_error(err: impl std::fmt::Display) -> WhisperError {
+    WhisperError::Decode(err.to_string())
+}
