@@ -5,7 +5,7 @@ use std::path::Path;
 
 use ct2rs::sys::{ComputeType, Config, StorageView, Whisper};
 use tokenizers::Tokenizer;
-use vox_engine::transcribe::{Segment, Transcript, TranscriptionJob, TranscriptionTask};
+use vox_engine::transcribe::{Segment, Transcript, TranscriptionJob, TranscriptionTask, Word};
 
 use crate::WhisperError;
 use crate::features::{HOP, LogMel, N_MELS, SAMPLE_RATE, WINDOW_FRAMES};
@@ -19,6 +19,10 @@ const FRAMES_PER_TIMESTAMP: usize = 2;
 const PROMPT_RESET_TEMPERATURE: f64 = 0.5;
 /// Whisper's decoder takes at most 448 tokens; half may be spent on the previous text.
 const MAX_PROMPT_TOKENS: usize = 223;
+/// Smoothing of the attention weights before alignment, as Whisper's reference uses.
+const MEDIAN_FILTER_WIDTH: i64 = 7;
+/// The encoder halves the 10 ms mel frame rate.
+const ENCODER_FRAME_SECS: f64 = 0.02;
 
 pub struct WhisperModel {
     whisper: Whisper,
@@ -79,7 +83,11 @@ impl WhisperModel {
                 seek += window_frames;
                 continue;
             }
-            let (window_segments, consumed) = self.split(&decoded, offset, window_secs, window_frames);
+            let (mut window_segments, consumed) = self.split(&decoded, offset, window_secs, window_frames);
+            if job.word_timestamps {
+                let words = self.words(&encoded, &language, job.task, &decoded, window_frames, offset)?;
+                attach_words(&mut window_segments, words);
+            }
             if decoded.temperature > PROMPT_RESET_TEMPERATURE {
                 previous.clear();
             } else {
@@ -154,6 +162,83 @@ impl WhisperModel {
             });
         }
         prompt
+    }
+
+    /// Word times from the decoder's cross-attention (CTranslate2's DTW alignment): a word starts
+    /// where the alignment path reaches its first token.
+    fn words(
+        &self,
+        encoded: &StorageView,
+        language: &str,
+        task: TranscriptionTask,
+        decoded: &Decoded,
+        window_frames: usize,
+        offset: f64,
+    ) -> Result<Vec<Word>, WhisperError> {
+        let text: Vec<u32> = decoded
+            .ids
+            .iter()
+            .copied()
+            .filter(|&id| id < self.special.end_of_text)
+            .collect();
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        let start: Vec<usize> = self
+            .prompt(&[], language, task)
+            .iter()
+            .filter_map(|t| self.tokenizer.token_to_id(t).map(|id| id as usize))
+            .collect();
+        let tokens: Vec<usize> = text.iter().map(|&id| id as usize).collect();
+        let aligned = self
+            .whisper
+            .align(
+                encoded,
+                &start,
+                std::slice::from_ref(&tokens),
+                &[window_frames],
+                MEDIAN_FILTER_WIDTH,
+            )
+            .map_err(decode_error)?;
+        let Some(alignment) = aligned.first() else {
+            return Ok(Vec::new());
+        };
+        // The time each token is first reached on the path, in encoder frames (20 ms each).
+        let mut token_start = vec![None; text.len() + 1];
+        for step in &alignment.alignments {
+            if let Some(slot) = usize::try_from(step.token_x)
+                .ok()
+                .and_then(|i| token_start.get_mut(i))
+            {
+                slot.get_or_insert(step.frame_x.max(0) as f64 * ENCODER_FRAME_SECS);
+            }
+        }
+        let window_end = window_frames as f64 * HOP as f64 / f64::from(SAMPLE_RATE);
+        let time = |i: usize| token_start.get(i).copied().flatten();
+        let mut words = Vec::new();
+        let mut first = 0;
+        for i in 1..=text.len() {
+            let starts_word = i == text.len()
+                || self
+                    .tokenizer
+                    .id_to_token(text[i])
+                    .is_some_and(|t| t.starts_with('\u{120}') || t.starts_with(' '));
+            if !starts_word {
+                continue;
+            }
+            let word = self.text(&text[first..i]).trim().to_string();
+            let begin = time(first).unwrap_or(0.0);
+            let end = time(i).unwrap_or(window_end).max(begin);
+            if !word.is_empty() {
+                words.push(Word {
+                    text: word,
+                    start: offset + begin,
+                    end: offset + end,
+                });
+            }
+            first = i;
+        }
+        Ok(words)
     }
 
     fn prompt_ids(&self, prompt: Option<&str>) -> Vec<u32> {
@@ -233,6 +318,19 @@ impl WhisperModel {
         let resume = ids[last - 1];
         let consumed = (resume - self.special.timestamp_begin) as usize * FRAMES_PER_TIMESTAMP;
         (segments, consumed.min(window_frames))
+    }
+}
+
+/// Each word goes to the segment it starts in (or the last one before it).
+fn attach_words(segments: &mut [Segment], words: Vec<Word>) {
+    for word in words {
+        let index = segments
+            .iter()
+            .rposition(|s| s.start <= word.start + 0.01)
+            .unwrap_or(0);
+        if let Some(segment) = segments.get_mut(index) {
+            segment.words.push(word);
+        }
     }
 }
 

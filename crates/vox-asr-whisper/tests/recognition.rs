@@ -138,3 +138,24 @@ fn unknown_languages_are_refused() {
     request.language = Some("xx".into());
     assert!(base().transcribe(&request).is_err());
 }
+
+#[test]
+fn word_timestamps_follow_the_speech() {
+    let (audio, reference) = utterances().into_iter().next().unwrap();
+    let duration = audio.samples.len() as f64 / 16_000.0;
+    let mut request = job(audio);
+    request.word_timestamps = true;
+    let transcript = base().transcribe(&request).unwrap();
+    let words: Vec<_> = transcript.segments.iter().flat_map(|s| &s.words).collect();
+    assert!(
+        words.len().abs_diff(normalise(&reference).len()) <= 2,
+        "{words:?}"
+    );
+    assert!(words.windows(2).all(|w| w[0].start <= w[1].start), "{words:?}");
+    assert!(
+        words.iter().all(|w| w.start <= w.end && w.end <= duration + 0.1),
+        "{words:?}"
+    );
+    // Speech fills most of the clip: the words should spread over it, not pile up at zero.
+    assert!(words.last().unwrap().start > duration / 2.0, "{words:?}");
+}
