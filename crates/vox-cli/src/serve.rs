@@ -1,5 +1,6 @@
 //! `vox serve`: load configuration, open the store, load engines, listen.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -7,9 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use std::collections::{BTreeMap, BTreeSet};
 use tokio::net::TcpListener;
-
 use vox_engine::EngineSet;
 use vox_engine::audio::AudioBuffer;
 use vox_engine::transcribe::{Transcriber, TranscriptionJob, TranscriptionTask};
@@ -44,7 +43,6 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let installed = check_models(&config)?;
-    let engines = load_engines(&config, &installed).await?;
     let store_path = config.store_path();
     let store: Arc<dyn AudioStore> = Arc::new(EmbeddedStore::open(&store_path).with_context(|| {
         format!(
@@ -52,6 +50,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             config.home.display()
         )
     })?);
+    // After the store: a second vox on the same home fails before loading any model.
+    let engines = load_engines(&config, &installed).await?;
     let (ready_tx, ready_rx) = tokio::sync::watch::channel(false);
     let state = AppState::new(
         config.server_settings(isolated_decoding()?),
