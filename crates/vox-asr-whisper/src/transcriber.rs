@@ -19,6 +19,7 @@ const FRAMES_PER_TIMESTAMP: usize = 2;
 const PROMPT_RESET_TEMPERATURE: f64 = 0.5;
 /// Whisper's decoder takes at most 448 tokens; half may be spent on the previous text.
 const MAX_PROMPT_TOKENS: usize = 223;
+const SAMPLING_SEED: u32 = 0x5EED;
 /// Smoothing of the attention weights before alignment, as Whisper's reference uses.
 const MEDIAN_FILTER_WIDTH: i64 = 7;
 /// The encoder halves the 10 ms mel frame rate.
@@ -53,6 +54,9 @@ impl WhisperModel {
     }
 
     pub fn transcribe(&self, job: &TranscriptionJob) -> Result<Transcript, WhisperError> {
+        // Sampling at fallback temperatures draws random numbers: a fixed seed per job makes the
+        // same audio give the same transcript.
+        ct2rs::set_random_seed(SAMPLING_SEED);
         let samples = &job.audio.samples;
         let duration_secs = samples.len() as f64 / f64::from(SAMPLE_RATE);
         let spectrogram = self.mel.compute(samples);
@@ -93,7 +97,11 @@ impl WhisperModel {
             } else {
                 previous.extend(decoded.ids.iter().filter(|&&id| !self.special.is_timestamp(id)));
             }
-            segments.extend(window_segments.into_iter().filter(|s| !s.text.trim().is_empty()));
+            for segment in window_segments.into_iter().filter(|s| !s.text.trim().is_empty()) {
+                if !is_third_repeat(&segments, &segment) {
+                    segments.push(segment);
+                }
+            }
             seek += consumed.max(1);
         }
         let text = segments
@@ -319,6 +327,13 @@ impl WhisperModel {
         let consumed = (resume - self.special.timestamp_begin) as usize * FRAMES_PER_TIMESTAMP;
         (segments, consumed.min(window_frames))
     }
+}
+
+/// A segment saying exactly what the two before it said is a decoding loop ("Seven of clubs.
+/// Seven of clubs. Seven of clubs."), not speech; a real double ("Five. Five.") survives.
+fn is_third_repeat(kept: &[Segment], next: &Segment) -> bool {
+    let text = next.text.trim();
+    kept.len() >= 2 && kept[kept.len() - 2..].iter().all(|s| s.text.trim() == text)
 }
 
 /// Each word goes to the segment it starts in (or the last one before it).
