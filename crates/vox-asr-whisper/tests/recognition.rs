@@ -3,20 +3,24 @@
 #[path = "support/eval.rs"]
 mod eval;
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use eval::{errors, models_dir, normalise, utterances};
 use vox_asr_whisper::WhisperModel;
 use vox_engine::audio::AudioBuffer;
 use vox_engine::transcribe::{TranscriptionJob, TranscriptionTask};
 
-/// Loaded once: every test shares the model, as the server does.
-fn base() -> &'static WhisperModel {
-    static MODEL: OnceLock<WhisperModel> = OnceLock::new();
-    MODEL.get_or_init(|| {
+/// Loaded once and used by one test at a time, as the engine's single worker thread does: the
+/// sampling seed is process-wide, so interleaved jobs would not be reproducible.
+fn base() -> MutexGuard<'static, WhisperModel> {
+    static MODEL: OnceLock<Mutex<WhisperModel>> = OnceLock::new();
+    let model = MODEL.get_or_init(|| {
         let dir = models_dir().join("whisper-base");
-        WhisperModel::load(&dir, 2).unwrap_or_else(|e| panic!("{e}: run `vox models pull whisper-base`"))
-    })
+        let model =
+            WhisperModel::load(&dir, 2).unwrap_or_else(|e| panic!("{e}: run `vox models pull whisper-base`"));
+        Mutex::new(model)
+    });
+    model.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn job(audio: AudioBuffer) -> TranscriptionJob {
