@@ -48,11 +48,11 @@ impl LogMel {
         let frames = padded.len() / HOP;
         let mut data = Vec::with_capacity(frames * N_MELS);
         let mut buffer = vec![Complex::new(0.0f32, 0.0); N_FFT];
-        // Frames that see only the silent padding are all the floor value: no FFT needed.
-        let last_audible = (samples.len() + N_FFT / 2).div_ceil(HOP).min(frames);
+        // From this frame on, every window sees only the silent padding: all floor, no FFT needed.
+        let first_silent = (samples.len() + N_FFT).div_ceil(HOP);
         let floor = 1e-10f32.log10();
         for frame in 0..frames {
-            if frame >= last_audible && frame * HOP >= samples.len() + N_FFT {
+            if frame >= first_silent {
                 data.extend(std::iter::repeat_n(floor, N_MELS));
                 continue;
             }

@@ -18,3 +18,7 @@ pub fn sha256_file(path: &Path) -> Result<String, ModelError> {
     }
     Ok(hex::encode(hasher.finalize()))
 }
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}

