@@ -9,6 +9,12 @@ pub enum EngineError {
     /// The input cannot be processed (too long for the context window, say). Safe to show.
     #[error("{0}")]
     InvalidInput(String),
+    /// The conversation does not fit the language model's context window.
+    #[error(
+        "This model's maximum context length is {limit} tokens. However, your messages resulted in \
+         {requested} tokens. Please reduce the length of the messages."
+    )]
+    ContextLengthExceeded { limit: u64, requested: u64 },
     /// The request was cancelled (its client went away).
     #[error("cancelled")]
     Cancelled,

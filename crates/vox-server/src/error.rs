@@ -295,6 +295,11 @@ impl From<EngineError> for ApiError {
             EngineError::InvalidInput(message) => {
                 Self::openai(StatusCode::BAD_REQUEST, INVALID_REQUEST, message)
             }
+            EngineError::ContextLengthExceeded { .. } => Self {
+                param: Some("messages".into()),
+                code: Some("context_length_exceeded".into()),
+                ..Self::openai(StatusCode::BAD_REQUEST, INVALID_REQUEST, err.to_string())
+            },
             EngineError::Cancelled => {
                 Self::openai(StatusCode::BAD_REQUEST, INVALID_REQUEST, "Request cancelled.")
             }

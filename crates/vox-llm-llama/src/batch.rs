@@ -1,0 +1,265 @@
+//! The decoding loop: every step feeds one batch holding the next token of each generating
+//! sequence plus as much waiting prompt as fits, so requests advance together (continuous
+//! batching) and a new request's prefill never stalls the others for long.
+
+use std::sync::mpsc::{Receiver, TryRecvError};
+
+use llama_cpp_2::context::LlamaContext;
+use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::model::LlamaModel;
+use llama_cpp_2::token::LlamaToken;
+use vox_engine::EngineError;
+use vox_engine::chat::{ChatJob, StopReason};
+
+use crate::grammar::forced_call_grammar;
+use crate::output::OutputFilter;
+use crate::prompt::PromptTemplate;
+use crate::sampler::sampler_for;
+use crate::slot::{Events, Generation, Slot, common_prefix};
+use crate::utf8::Utf8Assembler;
+
+pub struct Request {
+    pub job: ChatJob,
+    pub events: Events,
+}
+
+pub struct Scheduler<'m> {
+    pub model: &'m LlamaModel,
+    pub context: LlamaContext<'m>,
+    pub template: PromptTemplate,
+    pub slots: Vec<Slot>,
+    pub batch: LlamaBatch<'static>,
+    pub batch_size: usize,
+    /// Tokens one sequence may hold (prompt and answer).
+    pub context_per_slot: usize,
+}
+
+impl Scheduler<'_> {
+    pub fn run(mut self, requests: Receiver<Request>) {
+        let mut open = true;
+        loop {
+            while open && self.slots.iter().any(|s| s.request.is_none()) {
+                let next = if self.busy() {
+                    requests.try_recv()
+                } else {
+                    requests.recv().map_err(|_| TryRecvError::Disconnected)
+                };
+                match next {
+                    Ok(request) => self.admit(request),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => open = false,
+                }
+            }
+            self.release_cancelled();
+            if !self.busy() {
+                if open {
+                    continue;
+                }
+                return;
+            }
+            self.step();
+        }
+    }
+
+    fn busy(&self) -> bool {
+        self.slots.iter().any(|s| s.request.is_some())
+    }
+
+    fn admit(&mut self, Request { job, events }: Request) {
+        if events.is_closed() {
+            return;
+        }
+        match self.prepare(&job, events.clone()) {
+            Ok((prompt, generation)) => self.place(prompt, generation),
+            Err(error) => {
+                let _ = events.send(Err(error));
+            }
+        }
+    }
+
+    fn prepare(&self, job: &ChatJob, events: Events) -> Result<(Vec<LlamaToken>, Generation), EngineError> {
+        let prompt = self.template.render(job).map_err(EngineError::InvalidInput)?;
+        // A template that writes the BOS token itself must not get a second one.
+        let add_special = !self.template.starts_with_bos(&prompt.text);
+        let tokens = self
+            .model
+            .vocab()
+            .tokenize(prompt.text.as_bytes(), add_special, true);
+        // One token of room is needed for even the shortest answer.
+        if tokens.len() >= self.context_per_slot {
+            return Err(EngineError::ContextLengthExceeded {
+                limit: self.context_per_slot as u64,
+                requested: tokens.len() as u64,
+            });
+        }
+        let room = (self.context_per_slot - tokens.len()) as u64;
+        let max_tokens = job.sampling.max_tokens.map_or(room, |m| u64::from(m).min(room));
+        let declared_tools: Vec<String> = job.tools.iter().map(|t| t.name.clone()).collect();
+        let grammar = forced_call_grammar(&job.tool_policy, &declared_tools);
+        let tools_on = !job.tools.is_empty() && job.tool_policy != vox_engine::chat::ToolPolicy::None;
+        let generation = Generation {
+            events,
+            sampler: sampler_for(self.model, &job.sampling, grammar.as_deref())
+                .map_err(EngineError::Internal)?,
+            to_prefill: Vec::new(),
+            next_token: None,
+            logits_index: None,
+            prompt_tokens: tokens.len() as u64,
+            generated: 0,
+            max_tokens,
+            utf8: Utf8Assembler::default(),
+            filter: OutputFilter::new(job.sampling.stop.clone(), tools_on, prompt.prefill),
+            declared_tools,
+        };
+        Ok((tokens, generation))
+    }
+
+    /// Puts the request on the free slot whose cache shares the longest start with its prompt.
+    fn place(&mut self, prompt: Vec<LlamaToken>, mut generation: Generation) {
+        let Some(slot) = self
+            .slots
+            .iter_mut()
+            .filter(|s| s.request.is_none())
+            .max_by_key(|s| common_prefix(&s.cached, &prompt))
+        else {
+            return;
+        };
+        // At least the last prompt token is decoded again: its logits start the answer.
+        let mut reuse = common_prefix(&slot.cached, &prompt).min(prompt.len() - 1);
+        let memory = &mut self.context;
+        let trimmed = memory.clear_kv_cache_seq(Some(slot.seq as u32), Some(reuse as u32), None);
+        if !matches!(trimmed, Ok(true)) {
+            let _ = memory.clear_kv_cache_seq(Some(slot.seq as u32), None, None);
+            reuse = 0;
+        }
+        slot.cached.truncate(reuse);
+        generation.to_prefill = prompt[reuse..].to_vec();
+        tracing::debug!(
+            seq = slot.seq,
+            prompt = prompt.len(),
+            reused = reuse,
+            "generation admitted"
+        );
+        slot.request = Some(generation);
+    }
+
+    /// A client that went away frees its sequence before the next step.
+    fn release_cancelled(&mut self) {
+        for slot in &mut self.slots {
+            if slot.request.as_ref().is_some_and(|g| g.events.is_closed()) {
+                slot.request = None;
+                tracing::debug!(seq = slot.seq, "generation cancelled by its client");
+            }
+        }
+    }
+
+    fn step(&mut self) {
+        self.batch.clear();
+        self.add_generating_tokens();
+        self.add_prompt_chunks();
+        if let Err(err) = self.context.decode(&mut self.batch) {
+            self.fail_batch(format!("decode: {err}"));
+            return;
+        }
+        self.sample_all();
+    }
+
+    fn add_generating_tokens(&mut self) {
+        for slot in &mut self.slots {
+            let Some(generation) = slot.request.as_mut() else {
+                continue;
+            };
+            generation.logits_index = None;
+            let Some(token) = generation.next_token.take() else {
+                continue;
+            };
+            generation.logits_index = Some(self.batch.n_tokens());
+            // Capacity is one token per slot plus the prompt budget: cannot fail.
+            let _ = self.batch.add(token, slot.cached.len() as i32, &[slot.seq], true);
+            slot.cached.push(token);
+        }
+    }
+
+    fn add_prompt_chunks(&mut self) {
+        for slot in &mut self.slots {
+            let budget = self.batch_size.saturating_sub(self.batch.n_tokens() as usize);
+            if budget == 0 {
+                return;
+            }
+            let Some(generation) = slot.request.as_mut() else {
+                continue;
+            };
+            if generation.to_prefill.is_empty() {
+                continue;
+            }
+            let take = budget.min(generation.to_prefill.len());
+            let chunk: Vec<LlamaToken> = generation.to_prefill.drain(..take).collect();
+            let last_of_prompt = generation.to_prefill.is_empty();
+            for (i, token) in chunk.iter().enumerate() {
+                let wants_logits = last_of_prompt && i + 1 == chunk.len();
+                if wants_logits {
+                    generation.logits_index = Some(self.batch.n_tokens());
+                }
+                let _ = self
+                    .batch
+                    .add(*token, slot.cached.len() as i32, &[slot.seq], wants_logits);
+                slot.cached.push(*token);
+            }
+        }
+    }
+
+    fn sample_all(&mut self) {
+        let vocab = self.model.vocab();
+        for slot in &mut self.slots {
+            let Some(index) = slot.request.as_ref().and_then(|g| g.logits_index) else {
+                continue;
+            };
+            let generation = slot.request.as_mut().expect("checked above");
+            let token = generation.sampler.sample(&self.context, index);
+            let outcome = if vocab.is_eog(token) {
+                Some(StopReason::Stop)
+            } else {
+                advance(generation, token, vocab.token_to_piece(token, false, None))
+            };
+            let full = slot.cached.len() + 1 >= self.context_per_slot;
+            match outcome {
+                Some(reason) => finish(slot, reason),
+                None if generation.events.is_closed() => slot.request = None,
+                None if full => finish(slot, StopReason::Length),
+                None => generation.next_token = Some(token),
+            }
+        }
+    }
+
+    fn fail_batch(&mut self, detail: String) {
+        tracing::error!(%detail, "language model step failed");
+        for slot in &mut self.slots {
+            if let Some(generation) = slot.request.take() {
+                let _ = self.context.clear_kv_cache_seq(Some(slot.seq as u32), None, None);
+                slot.cached.clear();
+                generation.fail(EngineError::Internal(detail.clone()));
+            }
+        }
+    }
+}
+
+/// Takes one sampled token; returns why the answer ends, if it does.
+fn advance(generation: &mut Generation, _token: LlamaToken, piece: Vec<u8>) -> Option<StopReason> {
+    generation.generated += 1;
+    let text = generation.utf8.push(&piece);
+    let (shown, stopped) = generation.filter.push(&text);
+    generation.send_text(shown);
+    if stopped {
+        Some(StopReason::Stop)
+    } else if generation.generated >= generation.max_tokens {
+        Some(StopReason::Length)
+    } else {
+        None
+    }
+}
+
+fn finish(slot: &mut Slot, reason: StopReason) {
+    if let Some(generation) = slot.request.take() {
+        generation.finish(reason);
+    }
+}

@@ -1,0 +1,165 @@
+//! The model on its own OS thread: requests reach the decoding loop through a bounded queue
+//! (full queue = busy), events come back on an unbounded channel per request, and dropping a
+//! request's stream frees its sequence at the next step.
+
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use llama_cpp_2::context::params::LlamaContextParams;
+use llama_cpp_2::llama_backend::LlamaBackend;
+use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::model::LlamaModel;
+use llama_cpp_2::model::params::LlamaModelParams;
+use tokio::sync::mpsc::unbounded_channel;
+use tokio_stream::wrappers::UnboundedReceiverStream;
+use vox_engine::EngineError;
+use vox_engine::chat::{ChatEvent, ChatJob, ChatModel};
+
+use crate::LlamaError;
+use crate::batch::{Request, Scheduler};
+use crate::prompt::PromptTemplate;
+use crate::slot::Slot;
+
+/// What a busy answer suggests waiting: about one short answer.
+const RETRY_AFTER: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Clone)]
+pub struct LlamaConfig {
+    pub model_path: PathBuf,
+    pub threads: usize,
+    /// Requests decoded together.
+    pub slots: usize,
+    /// Tokens each request may use, prompt and answer together.
+    pub context_per_slot: usize,
+    /// Requests waiting for a free slot before new ones are answered "busy".
+    pub queue_depth: usize,
+    /// Most tokens one decoding step takes (prompt chunks are cut to fit).
+    pub batch_size: usize,
+}
+
+pub struct LlamaEngine {
+    requests: SyncSender<Request>,
+}
+
+/// llama.cpp's backend is process-wide and may be initialised once.
+fn backend() -> Result<&'static LlamaBackend, LlamaError> {
+    static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
+    BACKEND
+        .get_or_init(|| {
+            llama_cpp_2::send_logs_to_tracing(llama_cpp_2::LogOptions::default());
+            LlamaBackend::init().map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| LlamaError::Load(e.clone()))
+}
+
+impl LlamaEngine {
+    /// Loads the model on its thread and returns once it is ready (or failed).
+    pub fn start(config: LlamaConfig) -> Result<Self, LlamaError> {
+        let backend = backend()?;
+        let (requests, inbox) = sync_channel::<Request>(config.queue_depth);
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("llama".into())
+            .spawn(move || {
+                let model = match load_model(backend, &config) {
+                    Ok(model) => model,
+                    Err(err) => {
+                        let _ = ready_tx.send(Err(err));
+                        return;
+                    }
+                };
+                match scheduler(backend, &model, &config) {
+                    Ok(scheduler) => {
+                        let _ = ready_tx.send(Ok(()));
+                        scheduler.run(inbox);
+                    }
+                    Err(err) => {
+                        let _ = ready_tx.send(Err(err));
+                    }
+                }
+            })
+            .map_err(|e| LlamaError::Load(format!("cannot start the model thread: {e}")))?;
+        ready_rx
+            .recv()
+            .map_err(|_| LlamaError::Load("the model thread died while loading".into()))??;
+        Ok(Self { requests })
+    }
+}
+
+fn load_model(backend: &LlamaBackend, config: &LlamaConfig) -> Result<LlamaModel, LlamaError> {
+    LlamaModel::load_from_file(backend, &config.model_path, &LlamaModelParams::default())
+        .map_err(|e| LlamaError::Load(format!("{}: {e}", config.model_path.display())))
+}
+
+fn scheduler<'m>(
+    backend: &LlamaBackend,
+    model: &'m LlamaModel,
+    config: &LlamaConfig,
+) -> Result<Scheduler<'m>, LlamaError> {
+    let template = chat_template(model)?;
+    let slots = config.slots.max(1);
+    let total = NonZeroU32::new((config.context_per_slot * slots) as u32)
+        .ok_or_else(|| LlamaError::Load("context size must be positive".into()))?;
+    let threads = config.threads.max(1) as i32;
+    let params = LlamaContextParams::default()
+        .with_n_ctx(Some(total))
+        .with_n_seq_max(slots as u32)
+        .with_n_batch(config.batch_size as u32)
+        .with_n_ubatch(config.batch_size as u32)
+        .with_n_threads(threads)
+        .with_n_threads_batch(threads)
+        // Each sequence owns context_per_slot tokens: one long conversation cannot starve others.
+        .with_kv_unified(false);
+    let context = model
+        .new_context(backend, params)
+        .map_err(|e| LlamaError::Load(format!("cannot create the context: {e}")))?;
+    Ok(Scheduler {
+        model,
+        context,
+        template,
+        slots: (0..slots)
+            .map(|seq| Slot {
+                seq: seq as i32,
+                cached: Vec::new(),
+                request: None,
+            })
+            .collect(),
+        batch: LlamaBatch::new(config.batch_size + slots, 1),
+        batch_size: config.batch_size,
+        context_per_slot: config.context_per_slot,
+    })
+}
+
+fn chat_template(model: &LlamaModel) -> Result<PromptTemplate, LlamaError> {
+    let source = model
+        .meta_val_str("tokenizer.chat_template")
+        .map_err(|_| LlamaError::Load("the model carries no chat template".into()))?;
+    let vocab = model.vocab();
+    let piece = |token| String::from_utf8_lossy(&vocab.token_to_piece(token, true, None)).into_owned();
+    PromptTemplate::new(&source, piece(vocab.bos()), piece(vocab.eos())).map_err(LlamaError::Load)
+}
+
+impl ChatModel for LlamaEngine {
+    fn generate(&self, job: ChatJob) -> BoxStream<'static, Result<ChatEvent, EngineError>> {
+        let (events, stream) = unbounded_channel();
+        let refused = match self.requests.try_send(Request { job, events }) {
+            Ok(()) => None,
+            Err(TrySendError::Full(_)) => Some(EngineError::Busy {
+                retry_after: RETRY_AFTER,
+            }),
+            Err(TrySendError::Disconnected(_)) => {
+                Some(EngineError::Internal("the model thread stopped".into()))
+            }
+        };
+        match refused {
+            Some(error) => futures::stream::once(async move { Err(error) }).boxed(),
+            None => UnboundedReceiverStream::new(stream).boxed(),
+        }
+    }
+}

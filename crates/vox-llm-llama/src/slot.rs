@@ -1,0 +1,86 @@
+//! One sequence of the shared context: the request it serves and what its KV cache holds.
+
+use llama_cpp_2::sampling::LlamaSampler;
+use llama_cpp_2::token::LlamaToken;
+use tokio::sync::mpsc::UnboundedSender;
+use vox_engine::EngineError;
+use vox_engine::chat::{ChatEvent, StopReason};
+
+use crate::output::OutputFilter;
+use crate::tool_calls::parse_tool_calls;
+use crate::utf8::Utf8Assembler;
+
+pub type Events = UnboundedSender<Result<ChatEvent, EngineError>>;
+
+pub struct Slot {
+    /// The llama.cpp sequence id.
+    pub seq: i32,
+    /// Tokens whose keys and values sit in this sequence's cache, in order: a later prompt that
+    /// starts the same way (same system prompt, earlier turns) skips that much prefill.
+    pub cached: Vec<LlamaToken>,
+    pub request: Option<Generation>,
+}
+
+/// A request in flight.
+pub struct Generation {
+    pub events: Events,
+    pub sampler: LlamaSampler,
+    /// Prompt tokens not yet decoded.
+    pub to_prefill: Vec<LlamaToken>,
+    /// Sampled, not yet decoded: the input of the next step.
+    pub next_token: Option<LlamaToken>,
+    /// Where this sequence's logits sit in the batch just decoded.
+    pub logits_index: Option<i32>,
+    pub prompt_tokens: u64,
+    pub generated: u64,
+    pub max_tokens: u64,
+    pub utf8: Utf8Assembler,
+    pub filter: OutputFilter,
+    /// Names a tool call may use.
+    pub declared_tools: Vec<String>,
+}
+
+impl Generation {
+    /// Sends text; false when the client has gone.
+    pub fn send_text(&self, text: String) -> bool {
+        text.is_empty() || self.events.send(Ok(ChatEvent::Text(text))).is_ok()
+    }
+
+    /// Flushes what the filters hold, turns captured calls into tool calls, and ends the stream.
+    pub fn finish(mut self, mut reason: StopReason) {
+        let tail = self.utf8.finish();
+        let (shown, _) = self.filter.push(&tail);
+        self.send_text(shown);
+        let filter = std::mem::replace(&mut self.filter, OutputFilter::new(Vec::new(), false, None));
+        let end = filter.finish();
+        match end
+            .tool_text
+            .as_deref()
+            .and_then(|text| parse_tool_calls(text, &self.declared_tools))
+        {
+            Some(calls) => {
+                for call in calls {
+                    let _ = self.events.send(Ok(ChatEvent::ToolCall(call)));
+                }
+                reason = StopReason::ToolCalls;
+            }
+            None => {
+                self.send_text(end.text);
+            }
+        }
+        let _ = self.events.send(Ok(ChatEvent::Finished {
+            reason,
+            prompt_tokens: self.prompt_tokens,
+            completion_tokens: self.generated,
+        }));
+    }
+
+    pub fn fail(self, error: EngineError) {
+        let _ = self.events.send(Err(error));
+    }
+}
+
+/// How many leading tokens two sequences share.
+pub fn common_prefix(a: &[LlamaToken], b: &[LlamaToken]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
