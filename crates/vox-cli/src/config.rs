@@ -59,6 +59,18 @@ pub struct ServeConfig {
     #[arg(long, env = "VOX_PROFILE", value_name = "PROFILE")]
     pub profile: Option<String>,
 
+    /// CPU threads each engine computes with [default: all cores].
+    #[arg(long, env = "VOX_THREADS", value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Language model requests decoded together [default: 4].
+    #[arg(long, env = "VOX_LLM_SLOTS", value_name = "N")]
+    pub llm_slots: Option<usize>,
+
+    /// Tokens each language model request may use, prompt and answer [default: 4096].
+    #[arg(long, env = "VOX_LLM_CONTEXT", value_name = "TOKENS")]
+    pub llm_context: Option<usize>,
+
     #[command(flatten)]
     #[serde(flatten)]
     pub models: ModelLocation,
@@ -81,6 +93,9 @@ pub struct Config {
     pub max_audio_duration: Duration,
     pub deployments: Vec<Deployment>,
     pub models: ModelLocation,
+    pub threads: usize,
+    pub llm_slots: usize,
+    pub llm_context: usize,
 }
 
 impl ServeConfig {
@@ -104,6 +119,9 @@ impl ServeConfig {
             max_audio_bytes: self.max_audio_bytes.or(file.max_audio_bytes),
             max_audio_secs: self.max_audio_secs.or(file.max_audio_secs),
             profile: self.profile.or(file.profile),
+            threads: self.threads.or(file.threads),
+            llm_slots: self.llm_slots.or(file.llm_slots),
+            llm_context: self.llm_context.or(file.llm_context),
             models: self.models.over(file.models),
             deployments: file.deployments.into_iter().chain(self.deployments).collect(),
         }
@@ -139,7 +157,23 @@ impl ServeConfig {
         if max_audio_secs == 0 {
             bail!("max_audio_secs must be at least 1");
         }
+        let threads = match self.threads {
+            Some(0) => bail!("threads must be at least 1"),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        };
+        let llm_slots = self.llm_slots.unwrap_or(defaults::LLM_SLOTS);
+        if llm_slots == 0 {
+            bail!("llm_slots must be at least 1");
+        }
+        let llm_context = self.llm_context.unwrap_or(defaults::LLM_CONTEXT_TOKENS);
+        if llm_context < 256 {
+            bail!("llm_context must be at least 256 tokens");
+        }
         Ok(Config {
+            threads,
+            llm_slots,
+            llm_context,
             addr,
             api_keys,
             insecure_no_auth: self.insecure_no_auth,
@@ -158,18 +192,19 @@ pub fn default_home() -> anyhow::Result<PathBuf> {
     Ok(PathBuf::from(home).join(".local/share/vox"))
 }
 
-/// The default deployment (on `profile`, if given) plus the configured ones; every model name
+/// The built-in deployments (on `profile`, if given) plus the configured ones; every model name
 /// must lead to one place.
 fn deployments(
     configured: BTreeMap<String, Deployment>,
     profile: Option<&str>,
 ) -> anyhow::Result<Vec<Deployment>> {
-    let mut default = Deployment::default_deployment();
-    if let Some(profile) = profile {
-        default.profile = profile.to_string();
-    }
     let mut all = BTreeMap::new();
-    all.insert(defaults::DEPLOYMENT.to_string(), default);
+    for mut builtin in [Deployment::default_deployment(), Deployment::text_deployment()] {
+        if let Some(profile) = profile {
+            builtin.profile = profile.to_string();
+        }
+        all.insert(builtin.name.clone(), builtin);
+    }
     for (name, deployment) in configured {
         all.insert(name.clone(), Deployment { name, ..deployment });
     }
@@ -213,7 +248,8 @@ impl Config {
     pub fn describe(&self) -> String {
         let mut text = format!(
             "addr = \"{}\"\napi_keys = {} configured\ninsecure_no_auth = {}\nhome = \"{}\"\n\
-             audio_ttl_secs = {}\nmax_audio_bytes = {}\nmax_audio_secs = {}\nmodels_dir = \"{}\"\n",
+             audio_ttl_secs = {}\nmax_audio_bytes = {}\nmax_audio_secs = {}\nmodels_dir = \"{}\"\nthreads = {}\n\
+             llm_slots = {}\nllm_context = {}\n",
             self.addr,
             self.api_keys.len(),
             self.insecure_no_auth,
@@ -222,6 +258,9 @@ impl Config {
             self.max_audio_bytes,
             self.max_audio_duration.as_secs(),
             self.model_store().root().display(),
+            self.threads,
+            self.llm_slots,
+            self.llm_context,
         );
         for d in &self.deployments {
             text += &format!(
@@ -264,7 +303,10 @@ mod tests {
         assert!(config.addr.ip().is_loopback());
         assert!(config.api_keys.is_empty());
         assert_eq!(config.audio_ttl, Duration::from_secs(defaults::AUDIO_TTL_SECS));
-        assert_eq!(config.deployments, vec![Deployment::default_deployment()]);
+        assert_eq!(
+            config.deployments,
+            vec![Deployment::default_deployment(), Deployment::text_deployment()]
+        );
     }
 
     #[test]
@@ -319,20 +361,20 @@ mod tests {
     }
 
     #[test]
-    fn file_deployments_join_or_replace_the_default() {
+    fn file_deployments_join_or_replace_the_builtin_ones() {
         let file = parse(
             "home = \"/x\"\n[deployments.vox-text]\nrequire_audio = false\n\
              [deployments.gpt-4o-audio-preview]\nprofile = \"fast\"\n",
         );
         let config = file.resolve().unwrap();
         let names: Vec<&str> = config.deployments.iter().map(|d| d.name.as_str()).collect();
-        assert_eq!(names, vec!["gpt-4o-audio-preview", "vox-text"]);
+        assert_eq!(names, vec!["gpt-4o-audio-preview", "gpt-4o-mini", "vox-text"]);
         assert_eq!(config.deployments[0].profile, "fast");
         assert!(
             config.deployments[0].aliases.is_empty(),
             "a replaced deployment keeps only its own aliases"
         );
-        assert!(!config.deployments[1].require_audio);
+        assert!(!config.deployments[2].require_audio);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `vox`: the one place where configuration, the store and concrete engines are wired together.
 
 mod config;
+mod engines;
 mod models;
 mod serve;
 

@@ -10,8 +10,6 @@ use anyhow::Context;
 use clap::Args;
 use tokio::net::TcpListener;
 use vox_engine::EngineSet;
-use vox_engine::audio::AudioBuffer;
-use vox_engine::transcribe::{Transcriber, TranscriptionJob, TranscriptionTask};
 use vox_models::Role;
 use vox_server::{AppState, defaults};
 use vox_store::{AudioStore, EmbeddedStore};
@@ -110,9 +108,7 @@ fn check_models(config: &Config) -> anyhow::Result<BTreeMap<String, BTreeMap<Rol
     Ok(installed)
 }
 
-/// The engines of the default deployment's profile. Speech recognition is wired in; the
-/// language model and speech synthesis engines are not built yet, so requests that need them
-/// answer 503.
+/// The engines of the default deployment's profile.
 async fn load_engines(
     config: &Config,
     installed: &BTreeMap<String, BTreeMap<Role, Vec<PathBuf>>>,
@@ -127,48 +123,8 @@ async fn load_engines(
     let models = installed
         .get(&profile)
         .context("the default deployment's models were not checked")?;
-    let asr_dir = models
-        .get(&Role::Asr)
-        .and_then(|dirs| dirs.first())
-        .context("the profile has no asr model")?;
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let started = std::time::Instant::now();
-    let transcriber: Arc<dyn Transcriber> = Arc::new(
-        vox_asr_whisper::WhisperEngine::start(asr_dir, threads)
-            .with_context(|| format!("loading speech recognition from {}", asr_dir.display()))?,
-    );
-    warm_up(transcriber.as_ref()).await?;
-    tracing::info!(profile, model = %asr_dir.display(), secs = started.elapsed().as_secs_f32(), "speech recognition ready");
-    tracing::warn!(
-        "no language model or speech synthesis engine in this build: chat and speech requests answer 503"
-    );
-    Ok(EngineSet {
-        transcriber: Some(transcriber),
-        ..EngineSet::default()
-    })
-}
-
-/// One short transcription before the server says it is ready, so the first user does not pay
-/// for lazily initialised kernels.
-async fn warm_up(transcriber: &dyn Transcriber) -> anyhow::Result<()> {
-    let rate = transcriber.sample_rate();
-    let tone = (0..rate).map(|i| (i as f32 * 0.05).sin() * 0.1).collect();
-    let job = TranscriptionJob {
-        audio: AudioBuffer {
-            samples: tone,
-            sample_rate: rate,
-        },
-        task: TranscriptionTask::Transcribe,
-        language: Some("en".into()),
-        prompt: None,
-        temperature: 0.0,
-        word_timestamps: false,
-    };
-    transcriber
-        .transcribe(job)
-        .await
-        .map_err(|e| anyhow::anyhow!("speech recognition warm-up failed: {e}"))?;
-    Ok(())
+    tracing::info!(profile, "loading engines");
+    crate::engines::load(config, models).await
 }
 
 fn announce(config: &Config, local: std::net::SocketAddr) {

@@ -16,8 +16,7 @@ impl Utf8Assembler {
             Err(_) => return self.take_lossy(),
         };
         let rest = self.pending.split_off(complete);
-        let text = String::from_utf8(std::mem::replace(&mut self.pending, rest)).unwrap_or_default();
-        text
+        String::from_utf8(std::mem::replace(&mut self.pending, rest)).unwrap_or_default()
     }
 
     /// Whatever is left at the end, with unfinished characters replaced.

@@ -227,7 +227,7 @@ impl ApiError {
         self
     }
 
-    fn body(&self) -> serde_json::Value {
+    pub(crate) fn body(&self) -> serde_json::Value {
         let json = match self.shape {
             ErrorShape::Azure => serde_json::to_value(AzureErrorEnvelope {
                 error: AzureErrorObject {

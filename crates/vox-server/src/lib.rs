@@ -7,6 +7,7 @@
 mod audio_input;
 pub mod auth;
 mod body;
+mod chat;
 pub mod context;
 pub mod engines;
 pub mod error;

@@ -36,6 +36,18 @@ pub mod defaults {
         "tts-1-hd",
         "gpt-4o-mini-tts",
     ];
+    /// Language model requests decoded together (continuous batching).
+    pub const LLM_SLOTS: usize = 4;
+    /// Tokens each language model request may use, prompt and answer together.
+    pub const LLM_CONTEXT_TOKENS: usize = 4096;
+    /// Language model requests waiting for a slot before new ones are answered 429.
+    pub const LLM_QUEUE: usize = 16;
+    /// Most tokens one language model step decodes.
+    pub const LLM_BATCH_TOKENS: usize = 512;
+    /// The deployment for text-only chat (no audio required), on the same engines.
+    pub const TEXT_DEPLOYMENT: &str = "gpt-4o-mini";
+    /// Names of OpenAI's text chat models that code may send to it.
+    pub const TEXT_DEPLOYMENT_ALIASES: [&str; 4] = ["gpt-4o", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano"];
     /// The first Azure OpenAI API version with audio chat completions.
     pub const AZURE_API_VERSION: &str = "2025-01-01-preview";
 }
@@ -73,6 +85,19 @@ impl Deployment {
             profile: default_profile(),
             require_audio: true,
             aliases: defaults::DEPLOYMENT_ALIASES
+                .iter()
+                .map(|a| a.to_string())
+                .collect(),
+        }
+    }
+
+    /// `gpt-4o-mini`: text chat on the default profile, audio optional.
+    pub fn text_deployment() -> Self {
+        Self {
+            name: defaults::TEXT_DEPLOYMENT.to_string(),
+            profile: default_profile(),
+            require_audio: false,
+            aliases: defaults::TEXT_DEPLOYMENT_ALIASES
                 .iter()
                 .map(|a| a.to_string())
                 .collect(),

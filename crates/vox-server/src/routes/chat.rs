@@ -5,11 +5,10 @@ use axum::response::Response;
 use vox_protocol::chat::request::ChatCompletionRequest;
 use vox_protocol::chat::validate::{ChatLimits, ValidChatRequest, validate_chat_request};
 
-use crate::audio_input;
 use crate::body::JsonBody;
+use crate::chat;
 use crate::context::RequestContext;
-use crate::engines::RequiredEngines;
-use crate::error::{ApiError, EngineKind};
+use crate::error::ApiError;
 use crate::state::{AppState, unix_now};
 
 /// Chat completion with optional audio in and out (gpt-4o-audio-preview's contract). Also served
@@ -43,11 +42,8 @@ pub async fn create(
     };
     let request = validate_chat_request(request, &limits)?;
     check_audio_history(&state, &context, &request).await?;
-    let _inputs = audio_input::decode_chat_inputs(&state, &request).await?;
-    let _engines = RequiredEngines::for_chat(state.engines(), &request)?;
-    // The recognition -> language model -> synthesis pipeline comes with the engines; no
-    // EngineSet can hold an engine before then, so `for_chat` has already answered 503.
-    Err(ApiError::engine_unavailable(EngineKind::ChatModel))
+    let model = request.model.clone().unwrap_or_else(|| deployment.name.clone());
+    chat::respond(&state, &context, model, request).await
 }
 
 /// Every assistant `audio.id` must be this caller's and still alive; another key's id is

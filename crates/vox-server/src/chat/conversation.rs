@@ -1,0 +1,147 @@
+//! A validated request as the language model sees it: every turn reduced to text. Spoken input
+//! is recognised in place; an earlier spoken answer referenced by id becomes its stored transcript.
+
+use vox_engine::audio::AudioBuffer;
+use vox_engine::chat::{ChatJob, ChatRole, ChatTurn, SamplingParams, ToolCall, ToolPolicy, ToolSpec};
+use vox_engine::transcribe::{TranscriptionJob, TranscriptionTask};
+use vox_protocol::chat::request::{Role, ToolChoice, ToolChoiceMode};
+use vox_protocol::chat::validate::{ValidChatRequest, ValidMessage, ValidPart};
+
+use crate::audio_input;
+use crate::context::RequestContext;
+use crate::engines::RequiredEngines;
+use crate::error::ApiError;
+use crate::state::{AppState, unix_now};
+
+/// The job, and how much audio the prompt held (for usage).
+pub struct Conversation {
+    pub job: ChatJob,
+    pub input_audio_secs: f64,
+}
+
+pub async fn build(
+    state: &AppState,
+    context: &RequestContext,
+    engines: &RequiredEngines,
+    request: &ValidChatRequest,
+    decoded_audio: Vec<AudioBuffer>,
+) -> Result<Conversation, ApiError> {
+    let mut decoded_audio = decoded_audio.into_iter();
+    let mut turns = Vec::with_capacity(request.messages.len());
+    let mut input_audio_secs = 0.0;
+    for message in &request.messages {
+        let mut pieces = Vec::new();
+        if let Some(id) = &message.audio_ref {
+            pieces.push(stored_transcript(state, context, id, &message.param).await?);
+        }
+        for part in &message.parts {
+            match part {
+                ValidPart::Text(text) => pieces.push(text.clone()),
+                ValidPart::Audio(_) => {
+                    let audio = decoded_audio
+                        .next()
+                        .ok_or_else(|| ApiError::internal("an audio part was not decoded"))?;
+                    let (text, secs) = recognise(engines, audio).await?;
+                    input_audio_secs += secs;
+                    pieces.push(text);
+                }
+            }
+        }
+        turns.push(turn(message, pieces.join("\n")));
+    }
+    Ok(Conversation {
+        job: ChatJob {
+            turns,
+            sampling: sampling(request),
+            tools: tools(request),
+            tool_policy: tool_policy(request),
+        },
+        input_audio_secs,
+    })
+}
+
+async fn stored_transcript(
+    state: &AppState,
+    context: &RequestContext,
+    id: &str,
+    param: &str,
+) -> Result<String, ApiError> {
+    match state.store().get(id, &context.caller, unix_now()).await? {
+        Some(record) => Ok(record.transcript),
+        None => Err(ApiError::audio_not_found(id, param)),
+    }
+}
+
+async fn recognise(engines: &RequiredEngines, decoded: AudioBuffer) -> Result<(String, f64), ApiError> {
+    let transcriber = engines
+        .transcriber
+        .as_ref()
+        .ok_or_else(|| ApiError::internal("audio input without a transcriber"))?;
+    let samples = audio_input::at_rate(decoded, transcriber.sample_rate()).await?;
+    let secs = samples.duration_secs();
+    let job = TranscriptionJob {
+        audio: samples,
+        task: TranscriptionTask::Transcribe,
+        language: None,
+        prompt: None,
+        temperature: 0.0,
+        word_timestamps: false,
+    };
+    let transcript = transcriber.transcribe(job).await?;
+    Ok((transcript.text.trim().to_string(), secs))
+}
+
+fn turn(message: &ValidMessage, text: String) -> ChatTurn {
+    let role = match message.role {
+        Role::System | Role::Developer => ChatRole::System,
+        Role::User => ChatRole::User,
+        Role::Assistant => ChatRole::Assistant,
+        Role::Tool | Role::Function => ChatRole::Tool,
+    };
+    ChatTurn {
+        role,
+        text,
+        tool_calls: message
+            .tool_calls
+            .iter()
+            .map(|call| ToolCall {
+                id: call.id.clone(),
+                name: call.function.name.clone(),
+                arguments: call.function.arguments.clone(),
+            })
+            .collect(),
+        tool_call_id: message.tool_call_id.clone(),
+    }
+}
+
+fn sampling(request: &ValidChatRequest) -> SamplingParams {
+    let s = &request.sampling;
+    SamplingParams {
+        temperature: s.temperature,
+        top_p: s.top_p,
+        seed: s.seed,
+        stop: s.stop.clone(),
+        max_tokens: s.max_tokens,
+    }
+}
+
+fn tools(request: &ValidChatRequest) -> Vec<ToolSpec> {
+    request
+        .tools
+        .iter()
+        .map(|tool| ToolSpec {
+            name: tool.function.name.clone(),
+            description: tool.function.description.clone(),
+            parameters_json: tool.function.parameters.as_ref().map(|p| p.to_string()),
+        })
+        .collect()
+}
+
+fn tool_policy(request: &ValidChatRequest) -> ToolPolicy {
+    match &request.tool_choice {
+        None | Some(ToolChoice::Mode(ToolChoiceMode::Auto)) => ToolPolicy::Auto,
+        Some(ToolChoice::Mode(ToolChoiceMode::None)) => ToolPolicy::None,
+        Some(ToolChoice::Mode(ToolChoiceMode::Required)) => ToolPolicy::Required,
+        Some(ToolChoice::Named(named)) => ToolPolicy::Named(named.function.name.clone()),
+    }
+}

@@ -1,0 +1,108 @@
+//! Chat completions: the conversation reduced to text (speech recognised, earlier spoken answers
+//! replaced by their transcripts), the language model, and the answer in OpenAI's shape, whole
+//! or streamed.
+
+mod answer;
+mod conversation;
+mod stream;
+mod wire;
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use vox_protocol::chat::response::{ChatCompletion, Choice, ResponseMessage};
+use vox_protocol::chat::validate::ValidChatRequest;
+
+use crate::audio_input;
+use crate::context::RequestContext;
+use crate::engines::RequiredEngines;
+use crate::error::{ApiError, EngineKind};
+use crate::state::{AppState, unix_now};
+
+pub use answer::Answer;
+
+/// What the response echoes as `model`.
+pub struct Reply {
+    pub id: String,
+    pub created: u64,
+    pub model: String,
+}
+
+pub async fn respond(
+    state: &AppState,
+    context: &RequestContext,
+    model: String,
+    request: ValidChatRequest,
+) -> Result<Response, ApiError> {
+    // Undecodable audio is the client's error (400) whatever the engines: decode before all else.
+    let decoded_audio = audio_input::decode_chat_inputs(state, &request).await?;
+    let engines = RequiredEngines::for_chat(state.engines(), &request)?;
+    if request.audio_output.is_some() {
+        // Spoken answers arrive with the speech pipeline; `for_chat` refuses them before here
+        // while no synthesizer is loaded.
+        return Err(ApiError::engine_unavailable(EngineKind::Synthesizer));
+    }
+    let conversation = conversation::build(state, context, &engines, &request, decoded_audio).await?;
+    let mut events = engines.chat.generate(conversation.job);
+    // A refusal (busy, context too long) arrives as the first event: it becomes an HTTP status
+    // rather than an error inside a stream that already said 200.
+    let first = match events.next().await {
+        Some(Ok(event)) => event,
+        Some(Err(err)) => return Err(err.into()),
+        None => return Err(ApiError::internal("the language model ended without an answer")),
+    };
+    let reply = Reply {
+        id: wire::completion_id(),
+        created: unix_now(),
+        model,
+    };
+    let rest = futures::stream::once(async move { Ok(first) })
+        .chain(events)
+        .boxed();
+    if request.stream {
+        return Ok(stream::text(
+            reply,
+            rest,
+            request.include_usage,
+            conversation.input_audio_secs,
+        ));
+    }
+    let answer = answer::collect(rest).await?;
+    Ok(Json(text_completion(reply, &answer, conversation.input_audio_secs)).into_response())
+}
+
+fn text_completion(reply: Reply, answer: &Answer, input_audio_secs: f64) -> ChatCompletion {
+    let reason = answer.reason.unwrap_or(vox_engine::chat::StopReason::Stop);
+    let tool_calls: Vec<_> = answer.tool_calls.iter().map(wire::tool_call).collect();
+    // OpenAI sends `content: null` beside tool calls when the model said nothing else.
+    let content = match (tool_calls.is_empty(), answer.text.is_empty()) {
+        (false, true) => None,
+        _ => Some(answer.text.clone()),
+    };
+    ChatCompletion {
+        id: reply.id,
+        object: "chat.completion".into(),
+        created: reply.created,
+        model: reply.model,
+        choices: vec![Choice {
+            index: 0,
+            message: ResponseMessage {
+                role: "assistant".into(),
+                content,
+                refusal: None,
+                annotations: vec![],
+                audio: None,
+                tool_calls: (!tool_calls.is_empty()).then_some(tool_calls),
+            },
+            finish_reason: wire::finish_reason(reason),
+            logprobs: None,
+        }],
+        usage: wire::usage(
+            answer.prompt_tokens,
+            answer.completion_tokens,
+            input_audio_secs,
+            0.0,
+        ),
+        system_fingerprint: Some(wire::SYSTEM_FINGERPRINT.into()),
+    }
+}
