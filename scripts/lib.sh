@@ -9,8 +9,9 @@ step() { printf '\n==> %s\n' "$*"; }
 # curl fetches model files from their usual homes when PyPI cannot serve them.
 # cmake builds CTranslate2 (ct2rs, speech recognition); pocketsphinx-testdata holds the labelled
 # utterances the recognition tests measure word error rate on.
-SYSTEM_PACKAGES=(build-essential pkg-config ca-certificates curl cmake libopus-dev libmp3lame-dev ffmpeg
-  pocketsphinx-testdata)
+# libclang-dev lets bindgen read llama.cpp's headers (llama-cpp-2, the language model).
+SYSTEM_PACKAGES=(build-essential pkg-config ca-certificates curl cmake libclang-dev libopus-dev libmp3lame-dev
+  ffmpeg pocketsphinx-testdata)
 
 ensure_system_packages() {
   local missing=()
