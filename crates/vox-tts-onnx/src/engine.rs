@@ -1,0 +1,247 @@
+//! The voices on their own thread behind a bounded queue. Jobs advance a piece at a time in
+//! turn, so a long text never holds back another request's first audio; a job whose stream was
+//! dropped is forgotten before its next piece.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_channel};
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio_stream::wrappers::UnboundedReceiverStream;
+use vox_engine::EngineError;
+use vox_engine::audio::AudioBuffer;
+use vox_engine::speech::{SpeechJob, Synthesizer};
+use vox_engine::voices::{VoiceCatalog, VoiceProfile};
+
+use crate::TtsError;
+use crate::kokoro::KokoroModel;
+use crate::onnx;
+use crate::piper::PiperVoice;
+use crate::text::{self, Language};
+use crate::voices::{Catalog, KOKORO, PIPER};
+
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+/// Pause after a sentence, as a reader takes breath (Piper's own default is 0.2 s).
+const SENTENCE_PAUSE_SECS: f32 = 0.15;
+/// Pause after a piece cut at a comma.
+const CLAUSE_PAUSE_SECS: f32 = 0.05;
+/// The Kokoro speaker that reads other languages for English-only Piper voices: of the five,
+/// the one Whisper understood best in French.
+const NON_ENGLISH_FALLBACK: &str = "jm_kumo";
+
+#[derive(Debug, Clone)]
+pub struct TtsConfig {
+    /// `libonnxruntime.so` from the model manifest.
+    pub onnx_runtime: PathBuf,
+    /// The Piper `.onnx` (its `.onnx.json` beside it).
+    pub piper_model: Option<PathBuf>,
+    /// The Kokoro folder (model, vocabulary, voices).
+    pub kokoro_dir: Option<PathBuf>,
+    pub threads: usize,
+    pub queue_depth: usize,
+    /// Voices from configuration, added to (or replacing) the built-in names.
+    pub custom_voices: Vec<VoiceProfile>,
+}
+
+pub struct TtsEngine {
+    jobs: SyncSender<Job>,
+    catalog: Catalog,
+}
+
+type Chunks = UnboundedSender<Result<AudioBuffer, EngineError>>;
+
+struct Job {
+    pieces: VecDeque<String>,
+    language: Language,
+    voice: VoiceProfile,
+    speed: f32,
+    out: Chunks,
+}
+
+struct Voices {
+    piper: Option<PiperVoice>,
+    kokoro: Option<KokoroModel>,
+}
+
+impl TtsEngine {
+    pub fn start(config: TtsConfig) -> Result<Self, TtsError> {
+        let (jobs, inbox) = sync_channel::<Job>(config.queue_depth);
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let thread_config = config.clone();
+        std::thread::Builder::new()
+            .name("tts".into())
+            .spawn(move || match load(&thread_config) {
+                Ok(voices) => {
+                    let speakers = (voices.piper.is_some(), kokoro_voices(&voices));
+                    let _ = ready_tx.send(Ok(speakers));
+                    run(voices, inbox);
+                }
+                Err(err) => {
+                    let _ = ready_tx.send(Err(err));
+                }
+            })
+            .map_err(|e| TtsError::Load(format!("cannot start the speech thread: {e}")))?;
+        let (has_piper, kokoro) = ready_rx
+            .recv()
+            .map_err(|_| TtsError::Load("the speech thread died while loading".into()))??;
+        let catalog = Catalog::new(config.custom_voices, |model, speaker| match model {
+            PIPER => has_piper,
+            KOKORO => kokoro.iter().any(|v| v == speaker),
+            _ => false,
+        });
+        Ok(Self { jobs, catalog })
+    }
+}
+
+fn load(config: &TtsConfig) -> Result<Voices, TtsError> {
+    let piper = match &config.piper_model {
+        Some(path) => Some(PiperVoice::load(
+            onnx::session(&config.onnx_runtime, path, config.threads)?,
+            path,
+        )?),
+        None => None,
+    };
+    let kokoro = match &config.kokoro_dir {
+        Some(dir) => {
+            let model = dir.join("kokoro-v1.0.int8.onnx");
+            Some(KokoroModel::load(
+                onnx::session(&config.onnx_runtime, &model, config.threads)?,
+                dir,
+            )?)
+        }
+        None => None,
+    };
+    if piper.is_none() {
+        return Err(TtsError::Load(
+            "a Piper voice is required: every voice falls back to it".into(),
+        ));
+    }
+    Ok(Voices { piper, kokoro })
+}
+
+fn kokoro_voices(voices: &Voices) -> Vec<String> {
+    voices
+        .kokoro
+        .as_ref()
+        .map(KokoroModel::voice_names)
+        .unwrap_or_default()
+}
+
+fn run(mut voices: Voices, inbox: Receiver<Job>) {
+    let mut active: VecDeque<Job> = VecDeque::new();
+    loop {
+        // Idle: wait for work. Busy: take whatever has arrived without waiting.
+        if active.is_empty() {
+            match inbox.recv() {
+                Ok(job) => active.push_back(job),
+                Err(_) => return,
+            }
+        }
+        loop {
+            match inbox.try_recv() {
+                Ok(job) => active.push_back(job),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            }
+        }
+        let Some(mut job) = active.pop_front() else {
+            continue;
+        };
+        if job.out.is_closed() {
+            continue;
+        }
+        let Some(piece) = job.pieces.pop_front() else {
+            continue;
+        };
+        let result = voices.speak(&piece, &job);
+        let failed = result.is_err();
+        let _ = job.out.send(result);
+        if !failed && !job.pieces.is_empty() {
+            active.push_back(job);
+        }
+    }
+}
+
+impl Voices {
+    fn speak(&mut self, piece: &str, job: &Job) -> Result<AudioBuffer, EngineError> {
+        let ipa = text::phonemes(piece, job.language).map_err(EngineError::Internal)?;
+        let speed = job.speed * job.voice.speed as f32;
+        let (mut samples, sample_rate) = match (
+            job.voice.model.as_str(),
+            self.kokoro.as_mut(),
+            self.piper.as_mut(),
+        ) {
+            (KOKORO, Some(kokoro), _) => (
+                kokoro.speak(&ipa, &job.voice.speaker, speed)?,
+                crate::kokoro::SAMPLE_RATE,
+            ),
+            // Piper joe knows English only; Kokoro was trained on several languages.
+            (_, Some(kokoro), _) if job.language != Language::English => (
+                kokoro.speak(&ipa, NON_ENGLISH_FALLBACK, speed)?,
+                crate::kokoro::SAMPLE_RATE,
+            ),
+            (_, _, Some(piper)) => {
+                let rate = piper.sample_rate;
+                (piper.speak(&ipa, speed)?, rate)
+            }
+            _ => return Err(EngineError::Internal("no voice model is loaded".into())),
+        };
+        let pause = if piece.ends_with([',', '—', '–']) {
+            CLAUSE_PAUSE_SECS
+        } else {
+            SENTENCE_PAUSE_SECS
+        };
+        // Pauses follow the pace, so `speed` scales the whole duration.
+        samples.extend(std::iter::repeat_n(
+            0.0,
+            (pause / speed * sample_rate as f32) as usize,
+        ));
+        Ok(AudioBuffer { samples, sample_rate })
+    }
+}
+
+impl Synthesizer for TtsEngine {
+    fn voices(&self) -> &dyn VoiceCatalog {
+        &self.catalog
+    }
+
+    fn synthesize(&self, job: SpeechJob) -> BoxStream<'static, Result<AudioBuffer, EngineError>> {
+        let refuse = |error: EngineError| futures::stream::once(async move { Err(error) }).boxed();
+        // Callers pass a profile from this catalog; an id-only profile is completed here.
+        let voice = self.catalog.resolve(&job.voice.id).unwrap_or(job.voice);
+        let language = job
+            .language
+            .as_deref()
+            .and_then(Language::from_code)
+            .unwrap_or_else(|| Language::detect(&job.text));
+        let pieces: VecDeque<String> = text::pieces(&job.text, language).into();
+        let (out, chunks) = unbounded_channel();
+        if pieces.is_empty() {
+            return futures::stream::empty().boxed();
+        }
+        let job = Job {
+            pieces,
+            language,
+            voice,
+            speed: job.speed as f32,
+            out,
+        };
+        match self.jobs.try_send(job) {
+            Ok(()) => UnboundedReceiverStream::new(chunks).boxed(),
+            Err(TrySendError::Full(_)) => refuse(EngineError::Busy {
+                retry_after: RETRY_AFTER,
+            }),
+            Err(TrySendError::Disconnected(_)) => {
+                refuse(EngineError::Internal("the speech thread stopped".into()))
+            }
+        }
+    }
+}
+
+impl From<TtsError> for EngineError {
+    fn from(err: TtsError) -> Self {
+        EngineError::Internal(err.to_string())
+    }
+}

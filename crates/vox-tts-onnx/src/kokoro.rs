@@ -1,0 +1,191 @@
+//! Kokoro-82M: IPA characters to ids by its vocabulary, a style vector per voice chosen by the
+//! phoneme count, 24 kHz out.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+
+use ort::session::Session;
+use ort::value::Tensor;
+
+use crate::TtsError;
+
+pub const SAMPLE_RATE: u32 = 24_000;
+/// Kokoro's context: 510 phonemes plus the two boundary tokens.
+const MAX_PHONEMES: usize = 510;
+const STYLE_DIM: usize = 256;
+
+pub struct KokoroModel {
+    session: Session,
+    vocab: HashMap<char, i64>,
+    /// Per voice: one style vector per phoneme count (510 x 256).
+    voices: HashMap<String, Vec<f32>>,
+    input_names: [String; 3],
+}
+
+impl KokoroModel {
+    pub fn load(session: Session, dir: &Path) -> Result<Self, TtsError> {
+        let vocab = load_vocab(&dir.join("vocab.json"))?;
+        let voices = load_voices(&dir.join("voices_ja.npz"))?;
+        // Exports name the inputs differently (`tokens` or `input_ids`); their order is fixed.
+        let names: Vec<String> = session.inputs().iter().map(|i| i.name().to_string()).collect();
+        let input_names: [String; 3] = names
+            .try_into()
+            .map_err(|names| TtsError::Load(format!("kokoro: expected 3 inputs, found {names:?}")))?;
+        Ok(Self {
+            session,
+            vocab,
+            voices,
+            input_names,
+        })
+    }
+
+    pub fn voice_names(&self) -> Vec<String> {
+        self.voices.keys().cloned().collect()
+    }
+
+    pub fn speak(&mut self, ipa: &str, voice: &str, speed: f32) -> Result<Vec<f32>, TtsError> {
+        let styles = self
+            .voices
+            .get(voice)
+            .ok_or_else(|| TtsError::Synthesis(format!("kokoro has no voice {voice}")))?;
+        let mut ids: Vec<i64> = kokoro_symbols(ipa)
+            .chars()
+            .filter_map(|c| self.vocab.get(&c).copied())
+            .collect();
+        ids.truncate(MAX_PHONEMES);
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let style = styles[ids.len() * STYLE_DIM..(ids.len() + 1) * STYLE_DIM].to_vec();
+        let mut tokens = Vec::with_capacity(ids.len() + 2);
+        tokens.push(0);
+        tokens.extend(ids);
+        tokens.push(0);
+        let run = |e: ort::Error| TtsError::Synthesis(format!("kokoro: {e}"));
+        let tokens = Tensor::from_array(([1usize, tokens.len()], tokens)).map_err(run)?;
+        let style = Tensor::from_array(([1usize, STYLE_DIM], style)).map_err(run)?;
+        let speed = Tensor::from_array(([1usize], vec![speed])).map_err(run)?;
+        let [t, s, v] = &self.input_names;
+        let outputs = self
+            .session
+            .run(ort::inputs![t.as_str() => tokens, s.as_str() => style, v.as_str() => speed])
+            .map_err(run)?;
+        let (_, samples) = outputs[0].try_extract_tensor::<f32>().map_err(run)?;
+        Ok(samples.to_vec())
+    }
+}
+
+/// Kokoro was trained on misaki's symbols, which write English diphthongs and affricates as
+/// single letters; espeak-ng's IPA is mapped onto them.
+fn kokoro_symbols(ipa: &str) -> String {
+    [
+        ("eɪ", "A"),
+        ("aɪ", "I"),
+        ("aʊ", "W"),
+        ("ɔɪ", "Y"),
+        ("oʊ", "O"),
+        ("əʊ", "Q"),
+        ("tʃ", "ʧ"),
+        ("dʒ", "ʤ"),
+        ("ɜːɹ", "ɜɹ"),
+        ("ɚ", "əɹ"),
+    ]
+    .iter()
+    .fold(ipa.to_string(), |text, (from, to)| text.replace(from, to))
+}
+
+fn load_vocab(path: &Path) -> Result<HashMap<char, i64>, TtsError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| TtsError::Load(format!("{}: {e}", path.display())))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| TtsError::Load(format!("{}: {e}", path.display())))?;
+    let map = json
+        .get("vocab")
+        .unwrap_or(&json)
+        .as_object()
+        .ok_or_else(|| TtsError::Load(format!("{}: no vocabulary object", path.display())))?;
+    Ok(map
+        .iter()
+        .filter_map(|(symbol, id)| {
+            let mut chars = symbol.chars();
+            match (chars.next(), chars.next(), id.as_i64()) {
+                (Some(c), None, Some(id)) => Some((c, id)),
+                _ => None,
+            }
+        })
+        .collect())
+}
+
+/// Voices from a `.npz` (a zip of `.npy` arrays, float32, 510 x 1 x 256 each).
+fn load_voices(path: &Path) -> Result<HashMap<String, Vec<f32>>, TtsError> {
+    let bad = |e: String| TtsError::Load(format!("{}: {e}", path.display()));
+    let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
+    let mut archive = zip::ZipArchive::new(file).map_err(|e| bad(e.to_string()))?;
+    let mut voices = HashMap::new();
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).map_err(|e| bad(e.to_string()))?;
+        let Some(name) = entry.name().strip_suffix(".npy").map(str::to_string) else {
+            continue;
+        };
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).map_err(|e| bad(e.to_string()))?;
+        let values = npy_f32(&bytes).map_err(|e| bad(format!("{name}: {e}")))?;
+        if values.len() != MAX_PHONEMES * STYLE_DIM {
+            return Err(bad(format!(
+                "{name}: {} values, expected 510 x 256",
+                values.len()
+            )));
+        }
+        voices.insert(name, values);
+    }
+    Ok(voices)
+}
+
+/// The data of a little-endian float32 `.npy` in C order.
+fn npy_f32(bytes: &[u8]) -> Result<Vec<f32>, String> {
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err("not a .npy array".into());
+    }
+    let (header_len, header_start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        _ if bytes.len() >= 12 => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
+        _ => return Err("truncated header".into()),
+    };
+    let data_start = header_start + header_len;
+    let header = std::str::from_utf8(bytes.get(header_start..data_start).ok_or("truncated header")?)
+        .map_err(|_| "header is not text")?;
+    if !header.contains("'<f4'") || header.contains("'fortran_order': True") {
+        return Err(format!("unsupported array: {header}"));
+    }
+    Ok(bytes[data_start..]
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn npy_float32_is_read() {
+        let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }";
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend((header.len() as u16).to_le_bytes());
+        bytes.extend(header.as_bytes());
+        bytes.extend(1.5f32.to_le_bytes());
+        bytes.extend((-2.0f32).to_le_bytes());
+        assert_eq!(npy_f32(&bytes).unwrap(), vec![1.5, -2.0]);
+        assert!(npy_f32(b"not numpy").is_err());
+    }
+
+    #[test]
+    fn diphthongs_become_misaki_letters() {
+        assert_eq!(kokoro_symbols("həlˈoʊ"), "həlˈO");
+        assert_eq!(kokoro_symbols("tʃˈeɪs"), "ʧˈAs");
+    }
+}

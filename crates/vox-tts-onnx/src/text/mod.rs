@@ -1,0 +1,97 @@
+//! The text front end: language, normalisation (English), pieces to synthesise one at a time,
+//! and phonemes with the punctuation the voices use for prosody.
+
+mod language;
+mod normalize;
+mod numbers;
+mod segment;
+
+pub use language::Language;
+pub use normalize::normalize_english;
+
+use crate::espeak;
+
+/// Punctuation kept in the phoneme string: espeak-ng drops it, the voices were trained with it.
+const PROSODY_MARKS: &[char] = &[',', '.', ';', ':', '!', '?', '¡', '¿', '—', '…', '"', '(', ')'];
+
+/// `text` in speakable pieces, in order.
+pub fn pieces(text: &str, language: Language) -> Vec<String> {
+    let text = match language {
+        Language::English => normalize_english(text),
+        // espeak-ng reads numbers in these languages itself.
+        _ => text.to_string(),
+    };
+    segment::pieces(&strip_markup(&text))
+}
+
+/// IPA of one piece, punctuation put back where it was.
+pub fn phonemes(piece: &str, language: Language) -> Result<String, String> {
+    let mut out = String::new();
+    let mut run = String::new();
+    for c in piece.chars() {
+        if PROSODY_MARKS.contains(&c) {
+            push_run(&mut out, &mut run, language)?;
+            out.push(c);
+        } else {
+            run.push(c);
+        }
+    }
+    push_run(&mut out, &mut run, language)?;
+    Ok(out.trim().to_string())
+}
+
+fn push_run(out: &mut String, run: &mut String, language: Language) -> Result<(), String> {
+    if run.chars().any(char::is_alphanumeric) {
+        let ipa = espeak::phonemize(run, language.espeak_voice())?;
+        if !out.is_empty() && !out.ends_with(' ') {
+            out.push(' ');
+        }
+        out.push_str(&ipa);
+    }
+    if run.ends_with(char::is_whitespace) && !out.is_empty() {
+        out.push(' ');
+    }
+    run.clear();
+    Ok(())
+}
+
+/// Markdown that language models like to write (`**bold**`, `# headings`, `- lists`, code
+/// ticks) is not read aloud.
+fn strip_markup(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            let line = line.trim_start_matches(['#', '>', '-', '*', ' ']);
+            line.replace(['*', '`', '_', '#'], "")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn punctuation_survives_phonemisation() {
+        let ipa = phonemes("Hello, world!", Language::English).unwrap();
+        assert!(ipa.contains(','), "{ipa}");
+        assert!(ipa.ends_with('!'), "{ipa}");
+        assert!(ipa.contains("wˈɜːld"), "{ipa}");
+    }
+
+    #[test]
+    fn markup_is_not_read() {
+        assert_eq!(
+            pieces("**Yes!** Dogs are `great`.", Language::English),
+            vec!["Yes!", "Dogs are great."]
+        );
+    }
+
+    #[test]
+    fn english_is_normalised_before_cutting() {
+        assert_eq!(
+            pieces("Dr. Who paid $5.", Language::English),
+            vec!["Doctor Who paid five dollars."]
+        );
+    }
+}
