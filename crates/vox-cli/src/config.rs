@@ -75,10 +75,32 @@ pub struct ServeConfig {
     #[serde(flatten)]
     pub models: ModelLocation,
 
+    /// Voices by name (file only): new ids, or OpenAI names given another speaker.
+    #[arg(skip)]
+    pub voices: BTreeMap<String, VoiceSettings>,
+
     /// Deployments by name (file only). The default deployment is always present; a file entry
     /// with its name replaces it.
     #[arg(skip)]
     pub deployments: BTreeMap<String, Deployment>,
+}
+
+/// `[voices.NAME]` in the file: which model and speaker say it, and how fast.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoiceSettings {
+    /// `piper` or `kokoro`.
+    pub model: String,
+    /// `en_US-joe-medium` (Piper), or a Kokoro voice: `jf_alpha`, `jf_gongitsune`, `jf_nezumi`,
+    /// `jf_tebukuro`, `jm_kumo`.
+    pub speaker: String,
+    #[serde(default = "normal_speed")]
+    pub speed: f64,
+    pub description: Option<String>,
+}
+
+fn normal_speed() -> f64 {
+    1.0
 }
 
 /// Everything `vox serve` needs, defaults applied and checked.
@@ -96,6 +118,7 @@ pub struct Config {
     pub threads: usize,
     pub llm_slots: usize,
     pub llm_context: usize,
+    pub voices: BTreeMap<String, VoiceSettings>,
 }
 
 impl ServeConfig {
@@ -124,6 +147,7 @@ impl ServeConfig {
             llm_context: self.llm_context.or(file.llm_context),
             models: self.models.over(file.models),
             deployments: file.deployments.into_iter().chain(self.deployments).collect(),
+            voices: file.voices.into_iter().chain(self.voices).collect(),
         }
     }
 
@@ -170,7 +194,13 @@ impl ServeConfig {
         if llm_context < 256 {
             bail!("llm_context must be at least 256 tokens");
         }
+        for (name, voice) in &self.voices {
+            if !(0.25..=4.0).contains(&voice.speed) {
+                bail!("voice '{name}': speed must be between 0.25 and 4");
+            }
+        }
         Ok(Config {
+            voices: self.voices,
             threads,
             llm_slots,
             llm_context,
@@ -224,6 +254,20 @@ fn deployments(
 }
 
 impl Config {
+    /// Configured voices as the speech engine takes them.
+    pub fn custom_voices(&self) -> Vec<vox_engine::voices::VoiceProfile> {
+        self.voices
+            .iter()
+            .map(|(id, v)| vox_engine::voices::VoiceProfile {
+                id: id.clone(),
+                model: v.model.clone(),
+                speaker: v.speaker.clone(),
+                speed: v.speed,
+                description: v.description.clone(),
+            })
+            .collect()
+    }
+
     /// `decode_place`: where input audio is decoded (see [`vox_audio::DecodePlace`]).
     pub fn server_settings(&self, decode_place: vox_audio::DecodePlace) -> ServerSettings {
         ServerSettings {

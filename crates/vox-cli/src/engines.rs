@@ -11,6 +11,7 @@ use futures::StreamExt;
 use vox_audio::AudioBuffer;
 use vox_engine::EngineSet;
 use vox_engine::chat::{ChatJob, ChatModel, ChatRole, ChatTurn, SamplingParams, ToolPolicy};
+use vox_engine::speech::{SpeechJob, Synthesizer};
 use vox_engine::transcribe::{Transcriber, TranscriptionJob, TranscriptionTask};
 use vox_models::Role;
 use vox_server::defaults;
@@ -22,11 +23,11 @@ pub type InstalledModels = BTreeMap<Role, Vec<PathBuf>>;
 pub async fn load(config: &Config, models: &InstalledModels) -> anyhow::Result<EngineSet> {
     let transcriber = load_transcriber(config, first_dir(models, Role::Asr)?).await?;
     let chat = load_chat_model(config, first_dir(models, Role::Llm)?).await?;
-    tracing::warn!("no speech synthesis engine in this build: spoken answers and /audio/speech answer 503");
+    let synthesizer = load_synthesizer(config, models).await?;
     Ok(EngineSet {
         transcriber: Some(transcriber),
         chat: Some(chat),
-        synthesizer: None,
+        synthesizer: Some(synthesizer),
     })
 }
 
@@ -64,6 +65,63 @@ async fn load_chat_model(config: &Config, dir: &Path) -> anyhow::Result<Arc<dyn 
     warm_up_chat(chat.as_ref()).await?;
     tracing::info!(model = %dir.display(), secs = started.elapsed().as_secs_f32(), "language model ready");
     Ok(chat)
+}
+
+/// Piper and Kokoro folders are told apart by their files: a Piper voice carries its
+/// `.onnx.json`, Kokoro its voice pack.
+async fn load_synthesizer(config: &Config, models: &InstalledModels) -> anyhow::Result<Arc<dyn Synthesizer>> {
+    let started = Instant::now();
+    let runtime = first_dir(models, Role::Runtime)?;
+    let tts_dirs = models.get(&Role::Tts).cloned().unwrap_or_default();
+    let piper_model = tts_dirs.iter().find_map(|dir| piper_model_in(dir));
+    let kokoro_dir = tts_dirs.iter().find(|dir| dir.join("voices_ja.npz").exists()).cloned();
+    let onnx_runtime = std::fs::read_dir(runtime)?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .find(|path| path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("libonnxruntime.so")))
+        .with_context(|| format!("no libonnxruntime.so in {}", runtime.display()))?;
+    let tts = vox_tts_onnx::TtsConfig {
+        onnx_runtime,
+        piper_model,
+        kokoro_dir,
+        threads: config.threads,
+        queue_depth: defaults::TTS_QUEUE,
+        custom_voices: config.custom_voices(),
+    };
+    let engine = vox_tts_onnx::TtsEngine::start(tts).context("loading speech synthesis")?;
+    let synthesizer: Arc<dyn Synthesizer> = Arc::new(engine);
+    warm_up_synthesizer(synthesizer.as_ref()).await?;
+    tracing::info!(secs = started.elapsed().as_secs_f32(), "speech synthesis ready");
+    Ok(synthesizer)
+}
+
+fn piper_model_in(dir: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .find(|path| path.to_string_lossy().ends_with(".onnx") && path.with_extension("onnx.json").exists())
+}
+
+/// Every voice model speaks once, so the first request does not pay for graph initialisation.
+async fn warm_up_synthesizer(synthesizer: &dyn Synthesizer) -> anyhow::Result<()> {
+    let mut seen = std::collections::BTreeSet::new();
+    for voice in synthesizer.voices().list() {
+        if !seen.insert(voice.model.clone()) {
+            continue;
+        }
+        let job = SpeechJob {
+            text: "Hello.".into(),
+            voice,
+            speed: 1.0,
+            language: Some("en".into()),
+        };
+        let mut chunks = synthesizer.synthesize(job);
+        while let Some(chunk) = chunks.next().await {
+            chunk.map_err(|e| anyhow::anyhow!("speech synthesis warm-up failed: {e}"))?;
+        }
+    }
+    Ok(())
 }
 
 /// One short transcription before the server says it is ready, so the first user does not pay

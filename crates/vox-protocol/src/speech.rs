@@ -160,6 +160,26 @@ pub(crate) fn parse_choice<T: Copy>(
     })
 }
 
+/// `stream_format: "sse"`: the audio in base64 pieces, then a summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type")]
+pub enum SpeechStreamEvent {
+    #[serde(rename = "speech.audio.delta")]
+    Delta {
+        /// Base64 of the next bytes of the file in `response_format`.
+        audio: String,
+    },
+    #[serde(rename = "speech.audio.done")]
+    Done { usage: SpeechUsage },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SpeechUsage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub total_tokens: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,8 +15,10 @@ pub mod metrics;
 pub mod openapi;
 mod routes;
 pub mod settings;
+mod speech_out;
 pub mod state;
 mod transcript_format;
+mod usage_rules;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -42,6 +42,8 @@ pub mod defaults {
     pub const LLM_CONTEXT_TOKENS: usize = 4096;
     /// Language model requests waiting for a slot before new ones are answered 429.
     pub const LLM_QUEUE: usize = 16;
+    /// Speech synthesis requests waiting before new ones are answered 429.
+    pub const TTS_QUEUE: usize = 32;
     /// Most tokens one language model step decodes.
     pub const LLM_BATCH_TOKENS: usize = 512;
     /// The deployment for text-only chat (no audio required), on the same engines.

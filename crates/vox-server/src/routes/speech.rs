@@ -1,17 +1,40 @@
 //! `POST /audio/speech`.
 
+use std::convert::Infallible;
+
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::response::Response;
-use vox_protocol::speech::{SpeechRequest, validate_speech_request};
+use axum::http::header;
+use axum::response::sse::{Event, Sse};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use vox_audio::{AudioBuffer, OutputFormat};
+use vox_engine::EngineError;
+use vox_engine::speech::SpeechJob;
+use vox_protocol::speech::{
+    SpeechFormat, SpeechRequest, SpeechStreamEvent, SpeechStreamFormat, SpeechUsage, validate_speech_request,
+};
 
 use crate::body::JsonBody;
 use crate::context::RequestContext;
 use crate::engines::RequiredEngines;
-use crate::error::{ApiError, EngineKind};
+use crate::error::ApiError;
+use crate::speech_out::SpeechEncoder;
 use crate::state::AppState;
+use crate::usage_rules;
+
+type Chunks = BoxStream<'static, Result<AudioBuffer, EngineError>>;
+
+/// Chunks in flight to a slow client before synthesis waits for it.
+const CLIENT_BUFFER: usize = 16;
 
 /// Text to speech. Also at `/openai/v1/audio/speech` and
-/// `/openai/deployments/{deployment}/audio/speech`.
+/// `/openai/deployments/{deployment}/audio/speech`. The audio streams as it is synthesised,
+/// sentence by sentence: chunked bytes, or Server-Sent Events with `stream_format: "sse"`.
 #[utoipa::path(
     post,
     path = "/v1/audio/speech",
@@ -20,6 +43,7 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "The audio file (or SSE with `stream_format: sse`)", content_type = "audio/mpeg"),
         (status = 400, description = "Invalid request", body = vox_protocol::error::ErrorEnvelope),
+        (status = 429, description = "Speech engine queue full", body = vox_protocol::error::ErrorEnvelope),
         (status = 503, description = "No speech synthesis engine", body = vox_protocol::error::ErrorEnvelope),
     )
 )]
@@ -29,8 +53,118 @@ pub async fn create(
     JsonBody(request): JsonBody<SpeechRequest>,
 ) -> Result<Response, ApiError> {
     context.deployment(&state, request.model.as_deref())?;
-    let _request = validate_speech_request(request, &state.voice_names())?;
-    let _synthesizer = RequiredEngines::synthesizer(state.engines())?;
-    // Synthesis arrives with the speech engine; until then `synthesizer` has answered 503.
-    Err(ApiError::engine_unavailable(EngineKind::Synthesizer))
+    let request = validate_speech_request(request, &state.voice_names())?;
+    let synthesizer = RequiredEngines::synthesizer(state.engines())?;
+    let voice = synthesizer
+        .voices()
+        .resolve(&request.voice)
+        .ok_or_else(|| ApiError::internal("a validated voice left the catalog"))?;
+    let input_chars = request.input.chars().count();
+    let mut chunks = synthesizer.synthesize(SpeechJob {
+        text: request.input,
+        voice,
+        speed: request.speed,
+        language: None,
+    });
+    // Refusals (busy) arrive first and become a status, not a broken stream.
+    let first = match chunks.next().await {
+        Some(Ok(chunk)) => Some(chunk),
+        Some(Err(err)) => return Err(err.into()),
+        None => None,
+    };
+    let chunks = futures::stream::iter(first.map(Ok)).chain(chunks).boxed();
+    let encoder = SpeechEncoder::new(output_format(request.format))?;
+    Ok(match request.stream_format {
+        SpeechStreamFormat::Audio => audio_response(request.format, encoder, chunks),
+        SpeechStreamFormat::Sse => sse_response(encoder, chunks, input_chars),
+    })
+}
+
+fn output_format(format: SpeechFormat) -> OutputFormat {
+    match format {
+        SpeechFormat::Mp3 => OutputFormat::Mp3,
+        SpeechFormat::Opus => OutputFormat::Opus,
+        SpeechFormat::Aac => OutputFormat::Aac,
+        SpeechFormat::Flac => OutputFormat::Flac,
+        SpeechFormat::Wav => OutputFormat::Wav,
+        SpeechFormat::Pcm => OutputFormat::Pcm16,
+    }
+}
+
+/// Encodes chunks as they come and hands each piece of the file to `send`; stops when `send`
+/// reports the client gone. Returns the seconds encoded, or `None` if the client left.
+async fn encode_all<F, Fut>(mut encoder: SpeechEncoder, mut chunks: Chunks, mut send: F) -> Option<f64>
+where
+    F: FnMut(Vec<u8>) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    while let Some(chunk) = chunks.next().await {
+        let bytes = match chunk.map_err(ApiError::from).and_then(|c| encoder.push(&c)) {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                // The status line has gone out: the file ends here.
+                tracing::warn!(message = %err.message, "speech synthesis failed mid-stream");
+                break;
+            }
+        };
+        if !bytes.is_empty() && !send(bytes).await {
+            return None;
+        }
+    }
+    match encoder.finish() {
+        Ok(tail) => {
+            let delivered = tail.is_empty() || send(tail).await;
+            delivered.then(|| encoder.seconds())
+        }
+        Err(err) => {
+            tracing::warn!(message = %err.message, "speech encoding failed");
+            Some(encoder.seconds())
+        }
+    }
+}
+
+fn audio_response(format: SpeechFormat, encoder: SpeechEncoder, chunks: Chunks) -> Response {
+    let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(CLIENT_BUFFER);
+    tokio::spawn(async move {
+        encode_all(encoder, chunks, |bytes| {
+            let tx = tx.clone();
+            async move { tx.send(Ok(Bytes::from(bytes))).await.is_ok() }
+        })
+        .await;
+    });
+    (
+        [(header::CONTENT_TYPE, format.content_type())],
+        Body::from_stream(ReceiverStream::new(rx)),
+    )
+        .into_response()
+}
+
+fn sse_response(encoder: SpeechEncoder, chunks: Chunks, input_chars: usize) -> Response {
+    let (tx, rx) = mpsc::channel::<Event>(CLIENT_BUFFER);
+    tokio::spawn(async move {
+        let delta_tx = tx.clone();
+        let seconds = encode_all(encoder, chunks, |bytes| {
+            let tx = delta_tx.clone();
+            async move {
+                let audio = base64::engine::general_purpose::STANDARD.encode(bytes);
+                tx.send(sse_event(&SpeechStreamEvent::Delta { audio })).await.is_ok()
+            }
+        })
+        .await;
+        if let Some(seconds) = seconds {
+            let input_tokens = usage_rules::text_tokens(input_chars);
+            let output_tokens = usage_rules::output_audio_tokens(seconds);
+            let usage = SpeechUsage {
+                input_tokens,
+                output_tokens,
+                total_tokens: input_tokens + output_tokens,
+            };
+            let _ = tx.send(sse_event(&SpeechStreamEvent::Done { usage })).await;
+        }
+    });
+    Sse::new(ReceiverStream::new(rx).map(Ok::<_, Infallible>)).into_response()
+}
+
+fn sse_event(event: &SpeechStreamEvent) -> Event {
+    Event::default().data(serde_json::to_string(event).unwrap_or_default())
 }
