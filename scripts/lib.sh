@@ -10,8 +10,9 @@ step() { printf '\n==> %s\n' "$*"; }
 # cmake builds CTranslate2 (ct2rs, speech recognition); pocketsphinx-testdata holds the labelled
 # utterances the recognition tests measure word error rate on.
 # libclang-dev lets bindgen read llama.cpp's headers (llama-cpp-2, the language model).
+# libespeak-ng-dev (with espeak-ng-data) turns text into the phonemes the voices speak.
 SYSTEM_PACKAGES=(build-essential pkg-config ca-certificates curl cmake libclang-dev libopus-dev libmp3lame-dev
-  ffmpeg pocketsphinx-testdata)
+  libespeak-ng-dev ffmpeg pocketsphinx-testdata)
 
 ensure_system_packages() {
   local missing=()

@@ -74,11 +74,17 @@ async fn load_synthesizer(config: &Config, models: &InstalledModels) -> anyhow::
     let runtime = first_dir(models, Role::Runtime)?;
     let tts_dirs = models.get(&Role::Tts).cloned().unwrap_or_default();
     let piper_model = tts_dirs.iter().find_map(|dir| piper_model_in(dir));
-    let kokoro_dir = tts_dirs.iter().find(|dir| dir.join("voices_ja.npz").exists()).cloned();
+    let kokoro_dir = tts_dirs
+        .iter()
+        .find(|dir| dir.join("voices_ja.npz").exists())
+        .cloned();
     let onnx_runtime = std::fs::read_dir(runtime)?
         .filter_map(Result::ok)
         .map(|entry| entry.path())
-        .find(|path| path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("libonnxruntime.so")))
+        .find(|path| {
+            path.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("libonnxruntime.so"))
+        })
         .with_context(|| format!("no libonnxruntime.so in {}", runtime.display()))?;
     let tts = vox_tts_onnx::TtsConfig {
         onnx_runtime,

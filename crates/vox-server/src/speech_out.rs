@@ -25,11 +25,16 @@ impl SpeechEncoder {
     /// 24 kHz samples of `chunk`, before encoding (the chat pipeline also stores them).
     pub fn resample(&mut self, chunk: &AudioBuffer) -> Result<Vec<f32>, ApiError> {
         let mut out = Vec::new();
-        if self.resampler.as_ref().is_none_or(|(rate, _)| *rate != chunk.sample_rate) {
+        if self
+            .resampler
+            .as_ref()
+            .is_none_or(|(rate, _)| *rate != chunk.sample_rate)
+        {
             if let Some((_, mut previous)) = self.resampler.take() {
                 out.extend(previous.finish());
             }
-            let resampler = StreamResampler::new(chunk.sample_rate, OUTPUT_RATE).map_err(ApiError::internal)?;
+            let resampler =
+                StreamResampler::new(chunk.sample_rate, OUTPUT_RATE).map_err(ApiError::internal)?;
             self.resampler = Some((chunk.sample_rate, resampler));
         }
         if let Some((_, resampler)) = &mut self.resampler {

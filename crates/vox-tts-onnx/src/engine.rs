@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -140,11 +140,8 @@ fn run(mut voices: Voices, inbox: Receiver<Job>) {
                 Err(_) => return,
             }
         }
-        loop {
-            match inbox.try_recv() {
-                Ok(job) => active.push_back(job),
-                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
-            }
+        while let Ok(job) = inbox.try_recv() {
+            active.push_back(job);
         }
         let Some(mut job) = active.pop_front() else {
             continue;

@@ -12,7 +12,6 @@ use vox_asr_whisper::WhisperModel;
 use vox_engine::audio::AudioBuffer;
 use vox_engine::speech::{SpeechJob, Synthesizer};
 use vox_engine::transcribe::{TranscriptionJob, TranscriptionTask};
-use vox_engine::voices::VoiceCatalog;
 use vox_tts_onnx::{TtsConfig, TtsEngine};
 
 const SENTENCES: [&str; 3] = [
@@ -154,4 +153,25 @@ async fn audio_comes_piece_by_piece() {
             .iter()
             .all(|c| c.as_ref().is_ok_and(|a| a.duration_secs() > 0.3))
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_requests_each_get_their_own_speech() {
+    let tasks: Vec<_> = SENTENCES
+        .iter()
+        .zip(["echo", "alloy", "ash"])
+        .map(|(sentence, voice)| {
+            tokio::spawn(async move { (sentence, speak(sentence, voice, 1.0, None).await) })
+        })
+        .collect();
+    for task in tasks {
+        let (sentence, audio) = task.await.unwrap();
+        let heard = hear(&audio, "en");
+        let (reference, hypothesis) = (eval::normalise(sentence), eval::normalise(&heard));
+        // Its own sentence, not a neighbour's (one misheard word in nine is Kokoro's accent).
+        assert!(
+            eval::errors(&reference, &hypothesis) * 4 <= reference.len(),
+            "{sentence:?} -> {heard:?}"
+        );
+    }
 }

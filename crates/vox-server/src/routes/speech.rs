@@ -147,7 +147,9 @@ fn sse_response(encoder: SpeechEncoder, chunks: Chunks, input_chars: usize) -> R
             let tx = delta_tx.clone();
             async move {
                 let audio = base64::engine::general_purpose::STANDARD.encode(bytes);
-                tx.send(sse_event(&SpeechStreamEvent::Delta { audio })).await.is_ok()
+                tx.send(sse_event(&SpeechStreamEvent::Delta { audio }))
+                    .await
+                    .is_ok()
             }
         })
         .await;
