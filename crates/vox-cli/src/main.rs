@@ -44,7 +44,7 @@ enum ConfigCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::with_passive_openmp().and_then(|()| serve::run(args)),
         Command::Models(args) => models::run(args),
         Command::InternalDecodeAudio => vox_audio::run_child().map_err(Into::into),
         Command::Config(ConfigCommand::Check { file }) => config::check_file(&file),

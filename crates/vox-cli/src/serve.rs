@@ -26,6 +26,26 @@ pub struct ServeArgs {
     pub settings: ServeConfig,
 }
 
+/// llama.cpp's OpenMP threads busy-wait between decoding steps by default. On a small machine
+/// that steals the cores speech synthesis needs while the language model writes the next clause
+/// (measured: first audio 2.6 s busy-waiting, 0.9 s passive). OpenMP reads its settings when
+/// the library loads, before `main`, so `vox serve` re-executes itself once with the passive
+/// policy unless the variable is already set (a user's choice wins).
+pub fn with_passive_openmp() -> anyhow::Result<()> {
+    use std::os::unix::process::CommandExt;
+    if std::env::var_os("OMP_WAIT_POLICY").is_some() {
+        return Ok(());
+    }
+    let exe = std::env::current_exe().context("locating the vox binary")?;
+    let err = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env("OMP_WAIT_POLICY", "PASSIVE")
+        .exec();
+    Err(anyhow::anyhow!(
+        "re-executing vox with OMP_WAIT_POLICY=PASSIVE: {err}"
+    ))
+}
+
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_tracing();
     let file = match &args.config {

@@ -32,6 +32,10 @@ pub fn session(library: &Path, model: &Path, threads: usize) -> Result<Session, 
         .map_err(|e| load(e.to_string()))?
         .with_inter_threads(1)
         .map_err(|e| load(e.to_string()))?
+        // Spinning threads would take the cores the language model is decoding on while the
+        // answer's next clause is written (measured: first audio 2.6 s with spinning, 0.9 s without).
+        .with_intra_op_spinning(false)
+        .map_err(|e| load(e.to_string()))?
         .commit_from_file(model)
         .map_err(|e| load(e.to_string()))
 }

@@ -17,6 +17,8 @@ use crate::state::{AppState, unix_now};
 pub struct Conversation {
     pub job: ChatJob,
     pub input_audio_secs: f64,
+    /// The language of the last spoken input: the answer is spoken in it.
+    pub spoken_language: Option<String>,
 }
 
 pub async fn build(
@@ -29,6 +31,7 @@ pub async fn build(
     let mut decoded_audio = decoded_audio.into_iter();
     let mut turns = Vec::with_capacity(request.messages.len());
     let mut input_audio_secs = 0.0;
+    let mut spoken_language = None;
     for message in &request.messages {
         let mut pieces = Vec::new();
         if let Some(id) = &message.audio_ref {
@@ -41,9 +44,10 @@ pub async fn build(
                     let audio = decoded_audio
                         .next()
                         .ok_or_else(|| ApiError::internal("an audio part was not decoded"))?;
-                    let (text, secs) = recognise(engines, audio).await?;
-                    input_audio_secs += secs;
-                    pieces.push(text);
+                    let heard = recognise(engines, audio).await?;
+                    input_audio_secs += heard.secs;
+                    spoken_language = Some(heard.language);
+                    pieces.push(heard.text);
                 }
             }
         }
@@ -57,6 +61,7 @@ pub async fn build(
             tool_policy: tool_policy(request),
         },
         input_audio_secs,
+        spoken_language,
     })
 }
 
@@ -72,7 +77,13 @@ async fn stored_transcript(
     }
 }
 
-async fn recognise(engines: &RequiredEngines, decoded: AudioBuffer) -> Result<(String, f64), ApiError> {
+struct Heard {
+    text: String,
+    language: String,
+    secs: f64,
+}
+
+async fn recognise(engines: &RequiredEngines, decoded: AudioBuffer) -> Result<Heard, ApiError> {
     let transcriber = engines
         .transcriber
         .as_ref()
@@ -88,7 +99,11 @@ async fn recognise(engines: &RequiredEngines, decoded: AudioBuffer) -> Result<(S
         word_timestamps: false,
     };
     let transcript = transcriber.transcribe(job).await?;
-    Ok((transcript.text.trim().to_string(), secs))
+    Ok(Heard {
+        text: transcript.text.trim().to_string(),
+        language: transcript.language,
+        secs,
+    })
 }
 
 fn turn(message: &ValidMessage, text: String) -> ChatTurn {

@@ -3,7 +3,10 @@
 //! or streamed.
 
 mod answer;
+mod clauses;
 mod conversation;
+mod spoken;
+mod spoken_reply;
 mod stream;
 mod wire;
 
@@ -37,11 +40,6 @@ pub async fn respond(
     // Undecodable audio is the client's error (400) whatever the engines: decode before all else.
     let decoded_audio = audio_input::decode_chat_inputs(state, &request).await?;
     let engines = RequiredEngines::for_chat(state.engines(), &request)?;
-    if request.audio_output.is_some() {
-        // Spoken answers arrive with the speech pipeline; `for_chat` refuses them before here
-        // while no synthesizer is loaded.
-        return Err(ApiError::engine_unavailable(EngineKind::Synthesizer));
-    }
     let conversation = conversation::build(state, context, &engines, &request, decoded_audio).await?;
     let mut events = engines.chat.generate(conversation.job);
     // A refusal (busy, context too long) arrives as the first event: it becomes an HTTP status
@@ -59,16 +57,51 @@ pub async fn respond(
     let rest = futures::stream::once(async move { Ok(first) })
         .chain(events)
         .boxed();
+    let audio_secs = conversation.input_audio_secs;
+    let Some(output) = &request.audio_output else {
+        if request.stream {
+            return Ok(stream::text(reply, rest, request.include_usage, audio_secs));
+        }
+        let answer = answer::collect(rest).await?;
+        return Ok(Json(text_completion(reply, &answer, audio_secs)).into_response());
+    };
+    let synthesizer = engines
+        .synthesizer
+        .clone()
+        .ok_or(ApiError::engine_unavailable(EngineKind::Synthesizer))?;
+    let profile = synthesizer
+        .voices()
+        .resolve(&output.voice)
+        .ok_or_else(|| ApiError::internal("a validated voice left the catalog"))?;
+    let voice = spoken::Voice {
+        synthesizer,
+        profile,
+        language: conversation.spoken_language,
+    };
+    let answer = spoken::start(rest, voice);
+    let keeper = spoken_reply::Keeper::new(state, context);
     if request.stream {
-        return Ok(stream::text(
-            reply,
-            rest,
-            request.include_usage,
-            conversation.input_audio_secs,
-        ));
+        let include_usage = request.include_usage;
+        return Ok(stream::spawn_sse(reply, move |chunks| async move {
+            spoken_reply::stream(chunks, answer, keeper, include_usage, audio_secs).await
+        }));
     }
-    let answer = answer::collect(rest).await?;
-    Ok(Json(text_completion(reply, &answer, conversation.input_audio_secs)).into_response())
+    let format = output_format(output.format);
+    let completion = spoken_reply::whole(reply, answer, format, keeper, audio_secs).await?;
+    Ok(Json(completion).into_response())
+}
+
+fn output_format(format: vox_protocol::audio::AudioFormat) -> vox_audio::OutputFormat {
+    use vox_audio::OutputFormat;
+    use vox_protocol::audio::AudioFormat;
+    match format {
+        AudioFormat::Wav => OutputFormat::Wav,
+        AudioFormat::Mp3 => OutputFormat::Mp3,
+        AudioFormat::Flac => OutputFormat::Flac,
+        AudioFormat::Opus => OutputFormat::Opus,
+        AudioFormat::Aac => OutputFormat::Aac,
+        AudioFormat::Pcm16 => OutputFormat::Pcm16,
+    }
 }
 
 fn text_completion(reply: Reply, answer: &Answer, input_audio_secs: f64) -> ChatCompletion {

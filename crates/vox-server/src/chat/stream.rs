@@ -26,11 +26,21 @@ type EngineEvents = BoxStream<'static, Result<ChatEvent, EngineError>>;
 const CLIENT_BUFFER: usize = 64;
 
 pub fn text(reply: Reply, events: EngineEvents, include_usage: bool, input_audio_secs: f64) -> Response {
+    spawn_sse(reply, move |chunks| async move {
+        forward_text(&chunks, events, include_usage, input_audio_secs).await
+    })
+}
+
+/// An SSE response fed by `write`, which runs as its own task and ends early (returning `None`)
+/// when the client has gone.
+pub fn spawn_sse<F, Fut>(reply: Reply, write: F) -> Response
+where
+    F: FnOnce(Chunks) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Option<()>> + Send + 'static,
+{
     let (tx, rx) = mpsc::channel(CLIENT_BUFFER);
-    let chunks = Chunks { reply, tx };
     tokio::spawn(async move {
-        // Ends early (returning None) when the client has gone.
-        let _ = forward_text(&chunks, events, include_usage, input_audio_secs).await;
+        let _ = write(Chunks { reply, tx }).await;
     });
     Sse::new(ReceiverStream::new(rx).map(Ok::<_, Infallible>))
         .keep_alive(KeepAlive::default())
@@ -91,7 +101,7 @@ async fn forward_text(
     }
 }
 
-fn tool_call_delta(index: u32, call: &ToolCall) -> ChunkDelta {
+pub fn tool_call_delta(index: u32, call: &ToolCall) -> ChunkDelta {
     ChunkDelta {
         tool_calls: Some(vec![ToolCallDelta {
             index,

@@ -87,7 +87,9 @@ pub fn ordinal(n: u64) -> String {
 pub fn year(n: u64) -> String {
     match n {
         2000..=2009 => cardinal(n),
-        1100..=9999 if n.is_multiple_of(100) && !n.is_multiple_of(1000) => format!("{} hundred", cardinal(n / 100)),
+        1100..=9999 if n.is_multiple_of(100) && !n.is_multiple_of(1000) => {
+            format!("{} hundred", cardinal(n / 100))
+        }
         1100..=9999 => {
             let (high, low) = (n / 100, n % 100);
             let low = match low {

@@ -90,13 +90,6 @@ test('oversized audio', async () => {
   assert.equal(error.param, 'messages[0].content[0].input_audio.data');
 });
 
-test('a valid request says no engine is loaded yet', async () => {
-  const error = await failure(azureClient().chat.completions.create(SPOKEN));
-  assert.ok(error instanceof OpenAI.InternalServerError);
-  assert.equal(error.status, 503);
-  assert.equal(error.code, 'engine_unavailable');
-});
-
 test('models are listed through both clients', async () => {
   for (const client of [openaiClient(), azureClient()]) {
     const ids = [];
