@@ -61,7 +61,7 @@ impl WhisperModel {
         let duration_secs = samples.len() as f64 / f64::from(SAMPLE_RATE);
         let spectrogram = self.mel.compute(samples);
         let content_frames = samples.len() / HOP;
-        let language = self.language(job, &spectrogram)?;
+        let mut language = self.known_language(job)?;
         let mut segments = Vec::new();
         let mut previous: Vec<u32> = self.prompt_ids(job.prompt.as_deref());
         let mut seek = 0usize;
@@ -77,7 +77,12 @@ impl WhisperModel {
             let shape = [1, N_MELS, WINDOW_FRAMES];
             let view = StorageView::new(&shape, &mut features, Default::default()).map_err(decode_error)?;
             let encoded = self.whisper.encode(&view, false).map_err(decode_error)?;
-            let prompt = self.prompt(&previous, &language, job.task);
+            // Detected on the first window with sound, from its encoding (no second encoder pass).
+            let language: &str = match &mut language {
+                Some(known) => known,
+                None => language.insert(self.detect_language(&encoded)?),
+            };
+            let prompt = self.prompt(&previous, language, job.task);
             let text_of = |ids: &[u32]| self.text(ids);
             let decoded =
                 decode_with_fallback(&self.whisper, &encoded, &prompt, job.temperature as f32, &text_of)?;
@@ -89,7 +94,7 @@ impl WhisperModel {
             }
             let (mut window_segments, consumed) = self.split(&decoded, offset, window_secs, window_frames);
             if job.word_timestamps {
-                let words = self.words(&encoded, &language, job.task, &decoded, window_frames, offset)?;
+                let words = self.words(&encoded, language, job.task, &decoded, window_frames, offset)?;
                 attach_words(&mut window_segments, words);
             }
             if decoded.temperature > PROMPT_RESET_TEMPERATURE {
@@ -112,34 +117,29 @@ impl WhisperModel {
             .join(" ");
         Ok(Transcript {
             text,
-            language,
+            // Audio with no sound anywhere was never asked about: report English.
+            language: language.unwrap_or_else(|| "en".into()),
             duration_secs,
             segments,
         })
     }
 
-    /// The hint if given, else the model's detection on the first window (English-only models
-    /// know one language).
-    fn language(
-        &self,
-        job: &TranscriptionJob,
-        spectrogram: &crate::features::Spectrogram,
-    ) -> Result<String, WhisperError> {
+    /// The hint if given; English for English-only models; otherwise `None` (to be detected).
+    fn known_language(&self, job: &TranscriptionJob) -> Result<Option<String>, WhisperError> {
         if let Some(language) = &job.language {
             if !LANGUAGES.contains(&language.as_str()) {
                 return Err(WhisperError::Input(format!(
                     "Whisper does not know the language '{language}'."
                 )));
             }
-            return Ok(language.clone());
+            return Ok(Some(language.clone()));
         }
-        if !self.whisper.is_multilingual() {
-            return Ok("en".into());
-        }
-        let mut features = spectrogram.window(0);
-        let view = StorageView::new(&[1, N_MELS, WINDOW_FRAMES], &mut features, Default::default())
-            .map_err(decode_error)?;
-        let detected = self.whisper.detect_language(&view).map_err(decode_error)?;
+        Ok((!self.whisper.is_multilingual()).then(|| "en".to_string()))
+    }
+
+    /// CTranslate2 takes an already encoded window here as well as features.
+    fn detect_language(&self, encoded: &StorageView) -> Result<String, WhisperError> {
+        let detected = self.whisper.detect_language(encoded).map_err(decode_error)?;
         // ct2rs keeps the fields private; its Debug output names the best language first.
         let debug = format!("{:?}", detected.first().and_then(|d| d.first()));
         let code = debug

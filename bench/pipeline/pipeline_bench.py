@@ -1,0 +1,139 @@
+"""Audio chat completions end to end on a running Vox (started here): time to the first audio
+byte for a streamed text prompt, time from the end of a spoken question to the first audio
+byte, and the whole (non-streamed) response time against generation + the last clause's
+synthesis. Median of RUNS runs each; greedy decoding so every run answers the same."""
+
+import base64
+import http.client
+import json
+import statistics
+import subprocess
+import sys
+import time
+
+QUESTION = "Is a golden retriever a good family dog?"
+RUNS = 10
+MAX_TOKENS = 60
+
+
+def post(port, path, body, on_line=None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    connection.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+    response = connection.getresponse()
+    assert response.status == 200, response.read()[:300]
+    if on_line is None:
+        data = response.read()
+        connection.close()
+        return data
+    for raw in response:
+        line = raw.decode().strip()
+        if line.startswith("data: ") and line != "data: [DONE]":
+            if on_line(json.loads(line[6:])):
+                break
+    connection.close()
+    return None
+
+
+def chat_body(voice, messages, stream, fmt="pcm16"):
+    return {"model": "gpt-4o-audio-preview", "modalities": ["text", "audio"], "audio": {"voice": voice, "format": fmt},
+            "messages": messages, "stream": stream, "temperature": 0, "max_tokens": MAX_TOKENS}
+
+
+def first_audio(port, voice, messages):
+    started = time.perf_counter()
+    found = {}
+
+    def on_line(chunk):
+        audio = (chunk.get("choices") or [{}])[0].get("delta", {}).get("audio") or {}
+        if audio.get("data"):
+            found["t"] = time.perf_counter() - started
+            return True
+        return False
+
+    post(port, "/v1/chat/completions", chat_body(voice, messages, True), on_line)
+    return found["t"]
+
+
+def spoken_question(port):
+    """The question as 3 s of speech (Vox's own echo voice, padded with silence), as WAV."""
+    pcm = post(port, "/v1/audio/speech", {"model": "tts-1", "voice": "echo", "input": QUESTION, "response_format": "pcm"})
+    pcm = pcm[: 3 * 48000].ljust(3 * 48000, b"\0")
+    header = b"RIFF" + (36 + len(pcm)).to_bytes(4, "little") + b"WAVEfmt " + (16).to_bytes(4, "little")
+    header += (1).to_bytes(2, "little") + (1).to_bytes(2, "little") + (24000).to_bytes(4, "little")
+    header += (48000).to_bytes(4, "little") + (2).to_bytes(2, "little") + (16).to_bytes(2, "little")
+    header += b"data" + len(pcm).to_bytes(4, "little")
+    return base64.b64encode(header + pcm).decode()
+
+
+def generation_time(port):
+    """Streamed text-only: request to the last token, and the answer's last clause."""
+    started = time.perf_counter()
+    text = []
+
+    def on_line(chunk):
+        delta = (chunk.get("choices") or [{}])[0].get("delta", {})
+        text.append(delta.get("content") or "")
+        return False
+
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": QUESTION}], "stream": True,
+            "temperature": 0, "max_tokens": MAX_TOKENS}
+    post(port, "/v1/chat/completions", body, on_line)
+    answer = "".join(text).strip()
+    sentences = [s for s in answer.replace("!", ".").replace("?", ".").split(".") if s.strip()]
+    return time.perf_counter() - started, (sentences[-1].strip() + ".") if sentences else answer
+
+
+def synthesis_time(port, voice, text):
+    started = time.perf_counter()
+    post(port, "/v1/audio/speech", {"model": "tts-1", "voice": voice, "input": text, "response_format": "pcm"})
+    return time.perf_counter() - started
+
+
+def whole_time(port, voice):
+    started = time.perf_counter()
+    post(port, "/v1/chat/completions", chat_body(voice, [{"role": "user", "content": QUESTION}], False, "wav"))
+    return time.perf_counter() - started
+
+
+def median(f):
+    return statistics.median(f() for _ in range(RUNS))
+
+
+def measure(profile, port):
+    text_prompt = [{"role": "user", "content": QUESTION}]
+    question = spoken_question(port)
+    spoken = [{"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": question, "format": "wav"}}]}]
+    for voice in ("alloy", "echo"):
+        first_audio(port, voice, text_prompt)  # warm-up
+        text_first = median(lambda: first_audio(port, voice, text_prompt))
+        speech_first = median(lambda: first_audio(port, voice, spoken))
+        generation, last_clause = statistics.median([generation_time(port)[0] for _ in range(3)]), generation_time(port)[1]
+        last_synthesis = median(lambda: synthesis_time(port, voice, last_clause))
+        whole = median(lambda: whole_time(port, voice))
+        print(
+            f"{profile:8} {voice:6} first audio: text {text_first * 1000:5.0f} ms, after 3 s of speech "
+            f"{speech_first * 1000:5.0f} ms | whole {whole:5.2f} s vs generation {generation:5.2f} s + last "
+            f"clause {last_synthesis:4.2f} s = {whole / (generation + last_synthesis):4.2f}x",
+            flush=True,
+        )
+
+
+def main():
+    vox_binary, models_dir, threads = sys.argv[1], sys.argv[2], sys.argv[3]
+    for profile in sys.argv[4:]:
+        port = 8793
+        vox = subprocess.Popen(
+            [vox_binary, "serve", "--addr", f"127.0.0.1:{port}", "--profile", profile, "--models-dir", models_dir,
+             "--threads", threads],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )
+        try:
+            assert vox.stdout.readline().startswith("vox listening on ")
+            measure(profile, port)
+        finally:
+            vox.terminate()
+            vox.wait()
+
+
+if __name__ == "__main__":
+    main()
