@@ -1,5 +1,6 @@
 //! `vox`: the one place where configuration, the store and concrete engines are wired together.
 
+mod client;
 mod config;
 mod engines;
 mod models;
@@ -25,6 +26,8 @@ struct Cli {
 enum Command {
     /// Run the HTTP server.
     Serve(serve::ServeArgs),
+    #[command(flatten)]
+    Client(client::ClientCommand),
     /// Install, verify, list and remove model weights.
     Models(models::ModelsArgs),
     /// Decode one audio file from stdin for a `vox serve` parent (internal).
@@ -43,7 +46,11 @@ enum ConfigCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Client(command) = cli.command {
+        return client::run(command);
+    }
     let outcome = match cli.command {
+        Command::Client(_) => unreachable!("handled above"),
         Command::Serve(args) => serve::with_passive_openmp().and_then(|()| serve::run(args)),
         Command::Models(args) => models::run(args),
         Command::InternalDecodeAudio => vox_audio::run_child().map_err(Into::into),

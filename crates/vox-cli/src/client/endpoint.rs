@@ -114,7 +114,16 @@ fn env(name: &str) -> Option<String> {
 /// Keyless Azure: a Microsoft Entra token from the Azure CLI the user is signed in to.
 fn az_token() -> Result<String, Failure> {
     let output = Command::new("az")
-        .args(["account", "get-access-token", "--resource", COGNITIVE_SERVICES, "--query", "accessToken", "-o", "tsv"])
+        .args([
+            "account",
+            "get-access-token",
+            "--resource",
+            COGNITIVE_SERVICES,
+            "--query",
+            "accessToken",
+            "-o",
+            "tsv",
+        ])
         .output()
         .map_err(|e| {
             Failure::config(format!(

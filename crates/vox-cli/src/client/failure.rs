@@ -96,7 +96,10 @@ mod tests {
     fn openai_errors_show_message_param_and_code() {
         let body = r#"{"error":{"message":"Invalid value: 'x'.","type":"invalid_request_error","param":"audio.voice","code":"invalid_value"}}"#;
         let failure = Failure::from_response(400, body);
-        assert_eq!(failure.to_string(), "HTTP 400: Invalid value: 'x'. [param: audio.voice] [code: invalid_value]");
+        assert_eq!(
+            failure.to_string(),
+            "HTTP 400: Invalid value: 'x'. [param: audio.voice] [code: invalid_value]"
+        );
         assert_eq!(failure.exit_code(), ExitCode::from(4));
     }
 
