@@ -147,33 +147,25 @@ fn finish(output: &Output) {
 }
 
 fn say(args: SayArgs) -> Result<(), Failure> {
-    let endpoint = args.endpoint.resolve()?;
     let messages = [json!({"role": "user", "content": args.text})];
-    spoken::exchange(
-        &endpoint,
-        &messages,
-        spoken_to(&args.output),
-        args.output.max_tokens,
-    )?;
-    finish(&args.output);
-    Ok(())
+    answer_aloud(&args.endpoint, &messages, &args.output)
 }
 
 fn ask(args: AskArgs) -> Result<(), Failure> {
-    let endpoint = args.endpoint.resolve()?;
     let mut content = Vec::new();
     if let Some(prompt) = &args.prompt {
         content.push(json!({"type": "text", "text": prompt}));
     }
     content.push(audio_file::input_audio(&args.audio)?);
     let messages = [json!({"role": "user", "content": content})];
-    spoken::exchange(
-        &endpoint,
-        &messages,
-        spoken_to(&args.output),
-        args.output.max_tokens,
-    )?;
-    finish(&args.output);
+    answer_aloud(&args.endpoint, &messages, &args.output)
+}
+
+/// One question, its answer printed and spoken into the output file.
+fn answer_aloud(endpoint: &EndpointArgs, messages: &[Value], output: &Output) -> Result<(), Failure> {
+    let endpoint = endpoint.resolve()?;
+    spoken::exchange(&endpoint, messages, spoken_to(output), output.max_tokens)?;
+    finish(output);
     Ok(())
 }
 

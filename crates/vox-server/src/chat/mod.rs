@@ -13,7 +13,7 @@ mod wire;
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use vox_protocol::chat::response::{ChatCompletion, Choice, ResponseMessage};
+use vox_protocol::chat::response::ChatCompletion;
 use vox_protocol::chat::validate::ValidChatRequest;
 
 use crate::audio_input;
@@ -112,30 +112,16 @@ fn text_completion(reply: Reply, answer: &Answer, input_audio_secs: f64) -> Chat
         (false, true) => None,
         _ => Some(answer.text.clone()),
     };
-    ChatCompletion {
-        id: reply.id,
-        object: "chat.completion".into(),
-        created: reply.created,
-        model: reply.model,
-        choices: vec![Choice {
-            index: 0,
-            message: ResponseMessage {
-                role: "assistant".into(),
-                content,
-                refusal: None,
-                annotations: vec![],
-                audio: None,
-                tool_calls: (!tool_calls.is_empty()).then_some(tool_calls),
-            },
-            finish_reason: wire::finish_reason(reason),
-            logprobs: None,
-        }],
-        usage: wire::usage(
-            answer.prompt_tokens,
-            answer.completion_tokens,
-            input_audio_secs,
-            0.0,
-        ),
-        system_fingerprint: Some(wire::SYSTEM_FINGERPRINT.into()),
-    }
+    let usage = wire::usage(
+        answer.prompt_tokens,
+        answer.completion_tokens,
+        input_audio_secs,
+        0.0,
+    );
+    wire::completion(
+        reply,
+        wire::assistant_message(content, None, tool_calls),
+        reason,
+        usage,
+    )
 }

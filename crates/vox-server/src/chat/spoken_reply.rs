@@ -6,7 +6,7 @@ use tokio::sync::mpsc;
 use vox_audio::{OUTPUT_RATE, OutputFormat};
 use vox_engine::chat::StopReason;
 use vox_protocol::chat::chunk::{ChunkDelta, DeltaAudio};
-use vox_protocol::chat::response::{ChatCompletion, Choice, ResponseAudio, ResponseMessage};
+use vox_protocol::chat::response::{ChatCompletion, ResponseAudio};
 use vox_store::{AudioRecord, new_audio_id};
 
 use super::spoken::AnswerEvent;
@@ -79,27 +79,9 @@ pub async fn whole(
         false => None,
     };
     let spoken_secs = if audio.is_some() { seconds } else { 0.0 };
-    Ok(ChatCompletion {
-        id: reply.id,
-        object: "chat.completion".into(),
-        created: reply.created,
-        model: reply.model,
-        choices: vec![Choice {
-            index: 0,
-            message: ResponseMessage {
-                role: "assistant".into(),
-                content: None,
-                refusal: None,
-                annotations: vec![],
-                audio,
-                tool_calls: (!tool_calls.is_empty()).then_some(tool_calls),
-            },
-            finish_reason: wire::finish_reason(reason),
-            logprobs: None,
-        }],
-        usage: wire::usage(prompt_tokens, completion_tokens, input_audio_secs, spoken_secs),
-        system_fingerprint: Some(wire::SYSTEM_FINGERPRINT.into()),
-    })
+    let usage = wire::usage(prompt_tokens, completion_tokens, input_audio_secs, spoken_secs);
+    let message = wire::assistant_message(None, audio, tool_calls);
+    Ok(wire::completion(reply, message, reason, usage))
 }
 
 async fn spoken_file(

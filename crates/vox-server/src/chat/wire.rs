@@ -2,7 +2,9 @@
 
 use vox_engine::chat::{StopReason, ToolCall};
 use vox_protocol::chat::request::{FunctionCall, ToolCall as WireToolCall, ToolType};
-use vox_protocol::chat::response::{FinishReason, Usage};
+use vox_protocol::chat::response::{
+    ChatCompletion, Choice, FinishReason, ResponseAudio, ResponseMessage, Usage,
+};
 
 use crate::usage_rules;
 
@@ -43,4 +45,43 @@ pub fn usage(
     let prompt_audio = usage_rules::input_audio_tokens(input_audio_secs);
     let completion_audio = usage_rules::output_audio_tokens(output_audio_secs);
     Usage::from_counts(prompt_tokens, prompt_audio, completion_tokens, completion_audio)
+}
+
+/// A `chat.completion` with its one choice.
+pub fn completion(
+    reply: super::Reply,
+    message: ResponseMessage,
+    reason: StopReason,
+    usage: Usage,
+) -> ChatCompletion {
+    ChatCompletion {
+        id: reply.id,
+        object: "chat.completion".into(),
+        created: reply.created,
+        model: reply.model,
+        choices: vec![Choice {
+            index: 0,
+            message,
+            finish_reason: finish_reason(reason),
+            logprobs: None,
+        }],
+        usage,
+        system_fingerprint: Some(SYSTEM_FINGERPRINT.into()),
+    }
+}
+
+/// The assistant's message; OpenAI writes `tool_calls` only when there are some.
+pub fn assistant_message(
+    content: Option<String>,
+    audio: Option<ResponseAudio>,
+    tool_calls: Vec<WireToolCall>,
+) -> ResponseMessage {
+    ResponseMessage {
+        role: "assistant".into(),
+        content,
+        refusal: None,
+        annotations: vec![],
+        audio,
+        tool_calls: (!tool_calls.is_empty()).then_some(tool_calls),
+    }
 }
