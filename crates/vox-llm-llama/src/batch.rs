@@ -219,7 +219,7 @@ impl Scheduler<'_> {
             let outcome = if vocab.is_eog(token) {
                 Some(StopReason::Stop)
             } else {
-                advance(generation, token, vocab.token_to_piece(token, false, None))
+                advance(generation, vocab.token_to_piece(token, false, None))
             };
             let full = slot.cached.len() + 1 >= self.context_per_slot;
             match outcome {
@@ -244,7 +244,7 @@ impl Scheduler<'_> {
 }
 
 /// Takes one sampled token; returns why the answer ends, if it does.
-fn advance(generation: &mut Generation, _token: LlamaToken, piece: Vec<u8>) -> Option<StopReason> {
+fn advance(generation: &mut Generation, piece: Vec<u8>) -> Option<StopReason> {
     generation.generated += 1;
     let text = generation.utf8.push(&piece);
     let (shown, stopped) = generation.filter.push(&text);
