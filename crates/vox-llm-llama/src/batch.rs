@@ -85,6 +85,11 @@ impl Scheduler<'_> {
             .model
             .vocab()
             .tokenize(prompt.text.as_bytes(), add_special, true);
+        if tokens.is_empty() {
+            return Err(EngineError::InvalidInput(
+                "The conversation renders to an empty prompt.".into(),
+            ));
+        }
         // One token of room is needed for even the shortest answer.
         if tokens.len() >= self.context_per_slot {
             return Err(EngineError::ContextLengthExceeded {

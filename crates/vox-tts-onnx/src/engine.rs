@@ -152,7 +152,9 @@ fn run(mut voices: Voices, inbox: Receiver<Job>) {
         let Some(piece) = job.pieces.pop_front() else {
             continue;
         };
-        let result = voices.speak(&piece, &job);
+        // A panic inside a model must cost one request, not the speech thread.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| voices.speak(&piece, &job)))
+            .unwrap_or_else(|_| Err(EngineError::Internal("speech synthesis panicked".into())));
         let failed = result.is_err();
         let _ = job.out.send(result);
         if !failed && !job.pieces.is_empty() {

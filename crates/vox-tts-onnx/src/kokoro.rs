@@ -57,7 +57,9 @@ impl KokoroModel {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let style = styles[ids.len() * STYLE_DIM..(ids.len() + 1) * STYLE_DIM].to_vec();
+        // One style row per phoneme count; the pack's last row serves the longest pieces.
+        let row = ids.len().min(styles.len() / STYLE_DIM - 1);
+        let style = styles[row * STYLE_DIM..(row + 1) * STYLE_DIM].to_vec();
         let mut tokens = Vec::with_capacity(ids.len() + 2);
         tokens.push(0);
         tokens.extend(ids);
