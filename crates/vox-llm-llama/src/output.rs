@@ -68,18 +68,20 @@ impl OutputFilter {
         }
     }
 
-    pub fn finish(self) -> FilterEnd {
-        match self.captured {
+    /// What is left; the filter is empty afterwards.
+    pub fn finish(&mut self) -> FilterEnd {
+        let held = std::mem::take(&mut self.held);
+        match self.captured.take() {
             Some(captured) => FilterEnd {
-                text: format!("{}{captured}", self.held),
+                text: format!("{held}{captured}"),
                 tool_text: Some(captured),
             },
-            None if self.tools && !self.emitted_any && self.held.trim_start().starts_with('{') => FilterEnd {
-                tool_text: Some(self.held.clone()),
-                text: self.held,
+            None if self.tools && !self.emitted_any && held.trim_start().starts_with('{') => FilterEnd {
+                tool_text: Some(held.clone()),
+                text: held,
             },
             None => FilterEnd {
-                text: self.held,
+                text: held,
                 tool_text: None,
             },
         }

@@ -51,8 +51,7 @@ impl Generation {
         let tail = self.utf8.finish();
         let (shown, _) = self.filter.push(&tail);
         self.send_text(shown);
-        let filter = std::mem::replace(&mut self.filter, OutputFilter::new(Vec::new(), false, None));
-        let end = filter.finish();
+        let end = self.filter.finish();
         match end
             .tool_text
             .as_deref()

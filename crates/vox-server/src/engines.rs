@@ -2,6 +2,10 @@
 
 use std::sync::Arc;
 
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use vox_engine::EngineError;
+
 use vox_engine::EngineSet;
 use vox_engine::chat::ChatModel;
 use vox_engine::speech::Synthesizer;
@@ -50,5 +54,19 @@ impl RequiredEngines {
             .synthesizer
             .clone()
             .ok_or(ApiError::engine_unavailable(EngineKind::Synthesizer))
+    }
+}
+
+/// Waits for an engine stream's first item: a refusal (busy, context too long) comes first and
+/// becomes an HTTP status here, rather than an error inside a stream that has already said 200.
+pub async fn refusal_first<T: Send + 'static>(
+    mut items: BoxStream<'static, Result<T, EngineError>>,
+) -> Result<BoxStream<'static, Result<T, EngineError>>, ApiError> {
+    match items.next().await {
+        Some(Ok(first)) => Ok(futures::stream::once(async move { Ok(first) })
+            .chain(items)
+            .boxed()),
+        Some(Err(err)) => Err(err.into()),
+        None => Ok(futures::stream::empty().boxed()),
     }
 }

@@ -70,3 +70,29 @@ impl SpeechEncoder {
         self.samples_out as f64 / f64::from(OUTPUT_RATE)
     }
 }
+
+/// A chat request's `audio.format` as the encoder's format.
+pub fn chat_format(format: vox_protocol::audio::AudioFormat) -> OutputFormat {
+    use vox_protocol::audio::AudioFormat;
+    match format {
+        AudioFormat::Wav => OutputFormat::Wav,
+        AudioFormat::Mp3 => OutputFormat::Mp3,
+        AudioFormat::Flac => OutputFormat::Flac,
+        AudioFormat::Opus => OutputFormat::Opus,
+        AudioFormat::Aac => OutputFormat::Aac,
+        AudioFormat::Pcm16 => OutputFormat::Pcm16,
+    }
+}
+
+/// The speech endpoint's `response_format` as the encoder's format.
+pub fn speech_format(format: vox_protocol::speech::SpeechFormat) -> OutputFormat {
+    use vox_protocol::speech::SpeechFormat;
+    match format {
+        SpeechFormat::Mp3 => OutputFormat::Mp3,
+        SpeechFormat::Opus => OutputFormat::Opus,
+        SpeechFormat::Aac => OutputFormat::Aac,
+        SpeechFormat::Flac => OutputFormat::Flac,
+        SpeechFormat::Wav => OutputFormat::Wav,
+        SpeechFormat::Pcm => OutputFormat::Pcm16,
+    }
+}

@@ -208,8 +208,6 @@ impl Synthesizer for TtsEngine {
 
     fn synthesize(&self, job: SpeechJob) -> BoxStream<'static, Result<AudioBuffer, EngineError>> {
         let refuse = |error: EngineError| futures::stream::once(async move { Err(error) }).boxed();
-        // Callers pass a profile from this catalog; an id-only profile is completed here.
-        let voice = self.catalog.resolve(&job.voice.id).unwrap_or(job.voice);
         let language = job
             .language
             .as_deref()
@@ -223,7 +221,7 @@ impl Synthesizer for TtsEngine {
         let job = Job {
             pieces,
             language,
-            voice,
+            voice: job.voice,
             speed: job.speed as f32,
             out,
         };

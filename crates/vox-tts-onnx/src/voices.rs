@@ -130,6 +130,10 @@ impl VoiceCatalog for Catalog {
     fn list(&self) -> Vec<VoiceProfile> {
         self.voices.clone()
     }
+
+    fn resolve(&self, id: &str) -> Option<VoiceProfile> {
+        self.voices.iter().find(|v| v.id == id).cloned()
+    }
 }
 
 #[cfg(test)]

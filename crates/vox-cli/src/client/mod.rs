@@ -224,11 +224,7 @@ fn transcribe(args: TranscribeArgs) -> Result<(), Failure> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "audio".into());
-    let model = if args.endpoint.model.is_some() || args.endpoint.azure {
-        endpoint.model.clone()
-    } else {
-        "whisper-1".into()
-    };
+    let model = args.endpoint.model_or(&endpoint, "whisper-1");
     let fields = [
         ("model", model.as_str()),
         ("response_format", args.format.as_str()),
@@ -249,11 +245,7 @@ fn speak(args: SpeakArgs) -> Result<(), Failure> {
         vox_audio::OutputFormat::Opus => "opus",
         vox_audio::OutputFormat::Aac => "aac",
     };
-    let model = if args.endpoint.model.is_some() || args.endpoint.azure {
-        endpoint.model.clone()
-    } else {
-        "tts-1".into()
-    };
+    let model = args.endpoint.model_or(&endpoint, "tts-1");
     let body = json!({"model": model, "input": args.text, "voice": args.output.voice, "response_format": name, "speed": args.speed});
     let spinner = spoken::Spinner::start();
     let mut audio = api::post_bytes(&endpoint, "audio/speech", &body)?;

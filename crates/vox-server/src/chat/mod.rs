@@ -12,14 +12,14 @@ mod wire;
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
-use futures::StreamExt;
 use vox_protocol::chat::response::ChatCompletion;
 use vox_protocol::chat::validate::ValidChatRequest;
 
 use crate::audio_input;
 use crate::context::RequestContext;
-use crate::engines::RequiredEngines;
+use crate::engines::{self, RequiredEngines};
 use crate::error::{ApiError, EngineKind};
+use crate::speech_out;
 use crate::state::{AppState, unix_now};
 
 pub use answer::Answer;
@@ -41,22 +41,12 @@ pub async fn respond(
     let decoded_audio = audio_input::decode_chat_inputs(state, &request).await?;
     let engines = RequiredEngines::for_chat(state.engines(), &request)?;
     let conversation = conversation::build(state, context, &engines, &request, decoded_audio).await?;
-    let mut events = engines.chat.generate(conversation.job);
-    // A refusal (busy, context too long) arrives as the first event: it becomes an HTTP status
-    // rather than an error inside a stream that already said 200.
-    let first = match events.next().await {
-        Some(Ok(event)) => event,
-        Some(Err(err)) => return Err(err.into()),
-        None => return Err(ApiError::internal("the language model ended without an answer")),
-    };
+    let rest = engines::refusal_first(engines.chat.generate(conversation.job)).await?;
     let reply = Reply {
         id: wire::completion_id(),
         created: unix_now(),
         model,
     };
-    let rest = futures::stream::once(async move { Ok(first) })
-        .chain(events)
-        .boxed();
     let audio_secs = conversation.input_audio_secs;
     let Some(output) = &request.audio_output else {
         if request.stream {
@@ -86,22 +76,9 @@ pub async fn respond(
             spoken_reply::stream(chunks, answer, keeper, include_usage, audio_secs).await
         }));
     }
-    let format = output_format(output.format);
+    let format = speech_out::chat_format(output.format);
     let completion = spoken_reply::whole(reply, answer, format, keeper, audio_secs).await?;
     Ok(Json(completion).into_response())
-}
-
-fn output_format(format: vox_protocol::audio::AudioFormat) -> vox_audio::OutputFormat {
-    use vox_audio::OutputFormat;
-    use vox_protocol::audio::AudioFormat;
-    match format {
-        AudioFormat::Wav => OutputFormat::Wav,
-        AudioFormat::Mp3 => OutputFormat::Mp3,
-        AudioFormat::Flac => OutputFormat::Flac,
-        AudioFormat::Opus => OutputFormat::Opus,
-        AudioFormat::Aac => OutputFormat::Aac,
-        AudioFormat::Pcm16 => OutputFormat::Pcm16,
-    }
 }
 
 fn text_completion(reply: Reply, answer: &Answer, input_audio_secs: f64) -> ChatCompletion {

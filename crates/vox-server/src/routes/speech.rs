@@ -12,7 +12,7 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use vox_audio::{AudioBuffer, OutputFormat};
+use vox_audio::AudioBuffer;
 use vox_engine::EngineError;
 use vox_engine::speech::SpeechJob;
 use vox_protocol::speech::{
@@ -21,9 +21,9 @@ use vox_protocol::speech::{
 
 use crate::body::JsonBody;
 use crate::context::RequestContext;
-use crate::engines::RequiredEngines;
+use crate::engines::{self, RequiredEngines};
 use crate::error::ApiError;
-use crate::speech_out::SpeechEncoder;
+use crate::speech_out::{self, SpeechEncoder};
 use crate::state::AppState;
 use crate::usage_rules;
 
@@ -60,35 +60,18 @@ pub async fn create(
         .resolve(&request.voice)
         .ok_or_else(|| ApiError::internal("a validated voice left the catalog"))?;
     let input_chars = request.input.chars().count();
-    let mut chunks = synthesizer.synthesize(SpeechJob {
+    let chunks = synthesizer.synthesize(SpeechJob {
         text: request.input,
         voice,
         speed: request.speed,
         language: None,
     });
-    // Refusals (busy) arrive first and become a status, not a broken stream.
-    let first = match chunks.next().await {
-        Some(Ok(chunk)) => Some(chunk),
-        Some(Err(err)) => return Err(err.into()),
-        None => None,
-    };
-    let chunks = futures::stream::iter(first.map(Ok)).chain(chunks).boxed();
-    let encoder = SpeechEncoder::new(output_format(request.format))?;
+    let chunks = engines::refusal_first(chunks).await?;
+    let encoder = SpeechEncoder::new(speech_out::speech_format(request.format))?;
     Ok(match request.stream_format {
         SpeechStreamFormat::Audio => audio_response(request.format, encoder, chunks),
         SpeechStreamFormat::Sse => sse_response(encoder, chunks, input_chars),
     })
-}
-
-fn output_format(format: SpeechFormat) -> OutputFormat {
-    match format {
-        SpeechFormat::Mp3 => OutputFormat::Mp3,
-        SpeechFormat::Opus => OutputFormat::Opus,
-        SpeechFormat::Aac => OutputFormat::Aac,
-        SpeechFormat::Flac => OutputFormat::Flac,
-        SpeechFormat::Wav => OutputFormat::Wav,
-        SpeechFormat::Pcm => OutputFormat::Pcm16,
-    }
 }
 
 /// Encodes chunks as they come and hands each piece of the file to `send`; stops when `send`
