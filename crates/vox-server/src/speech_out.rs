@@ -5,34 +5,22 @@ use vox_audio::{AudioBuffer, OUTPUT_RATE, OutputFormat, StreamEncoder, StreamRes
 
 use crate::error::ApiError;
 
-pub struct SpeechEncoder {
-    encoder: Box<dyn StreamEncoder>,
-    /// Resamples from the rate of the chunks seen so far; a chunk at another rate (a voice
-    /// spoken by another model) flushes it and starts a new one.
+/// Chunks at any model rate -> 24 kHz. A chunk at another rate than the last (a voice spoken by
+/// another model) flushes the old resampler and starts a new one.
+#[derive(Default)]
+pub struct ToOutputRate {
     resampler: Option<(u32, StreamResampler)>,
-    samples_out: u64,
 }
 
-impl SpeechEncoder {
-    pub fn new(format: OutputFormat) -> Result<Self, ApiError> {
-        Ok(Self {
-            encoder: vox_audio::stream_encoder(format).map_err(ApiError::internal)?,
-            resampler: None,
-            samples_out: 0,
-        })
-    }
-
-    /// 24 kHz samples of `chunk`, before encoding (the chat pipeline also stores them).
-    pub fn resample(&mut self, chunk: &AudioBuffer) -> Result<Vec<f32>, ApiError> {
+impl ToOutputRate {
+    pub fn push(&mut self, chunk: &AudioBuffer) -> Result<Vec<f32>, ApiError> {
         let mut out = Vec::new();
         if self
             .resampler
             .as_ref()
             .is_none_or(|(rate, _)| *rate != chunk.sample_rate)
         {
-            if let Some((_, mut previous)) = self.resampler.take() {
-                out.extend(previous.finish());
-            }
+            out.extend(self.finish());
             let resampler =
                 StreamResampler::new(chunk.sample_rate, OUTPUT_RATE).map_err(ApiError::internal)?;
             self.resampler = Some((chunk.sample_rate, resampler));
@@ -43,23 +31,44 @@ impl SpeechEncoder {
         Ok(out)
     }
 
+    /// The resampler's delayed tail.
+    pub fn finish(&mut self) -> Vec<f32> {
+        match self.resampler.take() {
+            Some((_, mut resampler)) => resampler.finish(),
+            None => Vec::new(),
+        }
+    }
+}
+
+pub struct SpeechEncoder {
+    encoder: Box<dyn StreamEncoder>,
+    rate: ToOutputRate,
+    samples_out: u64,
+}
+
+impl SpeechEncoder {
+    pub fn new(format: OutputFormat) -> Result<Self, ApiError> {
+        Ok(Self {
+            encoder: vox_audio::stream_encoder(format).map_err(ApiError::internal)?,
+            rate: ToOutputRate::default(),
+            samples_out: 0,
+        })
+    }
+
     /// Encoded bytes for the next chunk (possibly none yet).
     pub fn push(&mut self, chunk: &AudioBuffer) -> Result<Vec<u8>, ApiError> {
-        let samples = self.resample(chunk)?;
+        let samples = self.rate.push(chunk)?;
         self.encode(&samples)
     }
 
-    pub fn encode(&mut self, samples: &[f32]) -> Result<Vec<u8>, ApiError> {
+    fn encode(&mut self, samples: &[f32]) -> Result<Vec<u8>, ApiError> {
         self.samples_out += samples.len() as u64;
         self.encoder.push(samples).map_err(ApiError::internal)
     }
 
     /// The rest: the resampler's tail and the encoder's last frames.
     pub fn finish(&mut self) -> Result<Vec<u8>, ApiError> {
-        let tail = match self.resampler.take() {
-            Some((_, mut resampler)) => resampler.finish(),
-            None => Vec::new(),
-        };
+        let tail = self.rate.finish();
         let mut bytes = self.encode(&tail)?;
         bytes.extend(self.encoder.finish().map_err(ApiError::internal)?);
         Ok(bytes)

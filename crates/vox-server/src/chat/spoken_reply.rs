@@ -14,7 +14,7 @@ use super::stream::{Chunks, tool_call_delta};
 use super::{Reply, wire};
 use crate::context::RequestContext;
 use crate::error::ApiError;
-use crate::speech_out::SpeechEncoder;
+use crate::speech_out::{SpeechEncoder, ToOutputRate};
 use crate::state::{AppState, unix_now};
 
 /// Keeps an answer's transcript referable by its id until it expires.
@@ -54,14 +54,14 @@ pub async fn whole(
     keeper: Keeper,
     input_audio_secs: f64,
 ) -> Result<ChatCompletion, ApiError> {
-    let mut encoder = SpeechEncoder::new(OutputFormat::Pcm16)?;
+    let mut to_output_rate = ToOutputRate::default();
     let mut samples = Vec::new();
     let mut transcript = String::new();
     let mut tool_calls = Vec::new();
     let (reason, prompt_tokens, completion_tokens) = loop {
         match answer.recv().await {
             Some(AnswerEvent::Transcript(text)) => transcript.push_str(&text),
-            Some(AnswerEvent::Audio(chunk)) => samples.extend(encoder.resample(&chunk)?),
+            Some(AnswerEvent::Audio(chunk)) => samples.extend(to_output_rate.push(&chunk)?),
             Some(AnswerEvent::ToolCall(call)) => tool_calls.push(wire::tool_call(&call)),
             Some(AnswerEvent::Finished {
                 reason,
@@ -72,6 +72,7 @@ pub async fn whole(
             None => return Err(ApiError::internal("the spoken answer ended early")),
         }
     };
+    samples.extend(to_output_rate.finish());
     let seconds = samples.len() as f64 / f64::from(OUTPUT_RATE);
     // Tool calls come back without audio; the follow-up turn speaks.
     let audio = match tool_calls.is_empty() {
