@@ -31,6 +31,24 @@ ensure_system_packages() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
   fi
   command -v cargo >/dev/null || { echo "cargo not found: install Rust (rustup) first" >&2; exit 1; }
+  ensure_intel_mkl
+}
+
+# Intel oneMKL + OpenMP (static archives from their PyPI wheels) for CTranslate2, the speech
+# recognition backend: its int8 products run 2.7x faster on MKL than on the bundled ruy here.
+# .cargo/config.toml points the build at this directory; pinned by hash in the requirements.
+INTEL_MKL_DIR=.deps/intel-mkl-2026.2.0
+ensure_intel_mkl() {
+  [ -f "$INTEL_MKL_DIR/lib/libmkl_core.a" ] && return
+  step "fetching Intel MKL and OpenMP static libraries from PyPI (build-time only)"
+  local wheels
+  wheels="$(mktemp -d)"
+  python3 -m pip download -q --no-deps --only-binary=:all: --require-hashes \
+    -r scripts/intel-mkl/requirements.txt -d "$wheels"
+  rm -rf "$INTEL_MKL_DIR.partial"
+  python3 scripts/intel-mkl/unpack.py "$wheels" "$INTEL_MKL_DIR.partial"
+  mv "$INTEL_MKL_DIR.partial" "$INTEL_MKL_DIR"
+  rm -rf "$wheels"
 }
 
 # The official SDKs the end-to-end tests use as clients.

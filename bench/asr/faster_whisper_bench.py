@@ -3,6 +3,7 @@
 python faster_whisper_bench.py MODEL_DIR THREADS COMPUTE_TYPE
 """
 
+import os
 import re
 import statistics
 import sys
@@ -67,6 +68,7 @@ def main():
         for audio, ref in data:
             segments, _ = model.transcribe(audio, language="en", beam_size=1, vad_filter=False)
             text = " ".join(s.text for s in segments)
+            if os.environ.get("VOX_BENCH_SHOW"): print(text, file=sys.stderr)
             wrong += errors(normalise(ref), normalise(text))
             total += len(normalise(ref))
         times.append(time.perf_counter() - start)

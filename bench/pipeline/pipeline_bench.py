@@ -14,6 +14,8 @@ import time
 QUESTION = "Is a golden retriever a good family dog?"
 RUNS = 10
 MAX_TOKENS = 60
+# A spoken question takes longer than this to recognise: hanging up then stops recognition.
+RECOGNITION_HANG_UP_SECS = 0.25
 
 
 def post(port, path, body, on_line=None):
@@ -95,11 +97,55 @@ def whole_time(port, voice):
     return time.perf_counter() - started
 
 
+def cpu_ticks(pid):
+    """User + system CPU time of the server so far, in clock ticks (10 ms)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def stop_after_disconnect(port, pid, body, close_when):
+    """Sends a streamed request, hangs up once `close_when(chunk)` says so, and returns how long
+    the server kept computing afterwards: the time of the last CPU tick it spent within 1 s."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    connection.request("POST", "/v1/chat/completions", json.dumps(body), {"Content-Type": "application/json"})
+    if close_when is None:
+        time.sleep(RECOGNITION_HANG_UP_SECS)  # the answer's headers wait for the recognised question
+    else:
+        for raw in connection.getresponse():
+            line = raw.decode().strip()
+            if line.startswith("data: ") and line != "data: [DONE]" and close_when(json.loads(line[6:])):
+                break
+    connection.sock.shutdown(2)
+    connection.close()
+    closed = time.perf_counter()
+    last_busy, ticks = closed, cpu_ticks(pid)
+    while time.perf_counter() - closed < 1.0:
+        time.sleep(0.002)
+        now = cpu_ticks(pid)
+        if now != ticks:
+            last_busy, ticks = time.perf_counter(), now
+    return last_busy - closed
+
+
+def disconnects(port, pid, voice, spoken):
+    """Hang-ups while the answer is recognised, generated, and spoken."""
+    delta = lambda chunk: (chunk.get("choices") or [{}])[0].get("delta", {})
+    long_answer = [{"role": "user", "content": "Tell me a long story about a golden retriever."}]
+    body = lambda messages: {**chat_body(voice, messages, True), "max_tokens": 400}
+    stages = {
+        "recognition": (body(spoken), None),
+        "generation": (body(long_answer), lambda chunk: bool((delta(chunk).get("audio") or {}).get("transcript"))),
+        "synthesis": (body(long_answer), lambda chunk: bool((delta(chunk).get("audio") or {}).get("data"))),
+    }
+    return {stage: median(lambda: stop_after_disconnect(port, pid, *stages[stage])) for stage in stages}
+
+
 def median(f):
     return statistics.median(f() for _ in range(RUNS))
 
 
-def measure(profile, port):
+def measure(profile, port, pid):
     text_prompt = [{"role": "user", "content": QUESTION}]
     question = spoken_question(port)
     spoken = [{"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": question, "format": "wav"}}]}]
@@ -116,6 +162,9 @@ def measure(profile, port):
             f"clause {last_synthesis:4.2f} s = {whole / (generation + last_synthesis):4.2f}x",
             flush=True,
         )
+        busy = disconnects(port, pid, voice, spoken)
+        print(f"{profile:8} {voice:6} busy after the client hangs up: "
+              + ", ".join(f"during {stage} {secs * 1000:4.0f} ms" for stage, secs in busy.items()), flush=True)
 
 
 def main():
@@ -129,7 +178,7 @@ def main():
         )
         try:
             assert vox.stdout.readline().startswith("vox listening on ")
-            measure(profile, port)
+            measure(profile, port, vox.pid)
         finally:
             vox.terminate()
             vox.wait()

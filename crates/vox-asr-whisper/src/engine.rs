@@ -52,7 +52,8 @@ impl WhisperEngine {
                     if reply.is_closed() {
                         continue;
                     }
-                    let _ = reply.send(model.transcribe(&job));
+                    let result = model.transcribe_unless(&job, &|| reply.is_closed());
+                    let _ = reply.send(result);
                 }
             })
             .map_err(|e| WhisperError::Load(format!("cannot start the whisper thread: {e}")))?;

@@ -22,6 +22,9 @@ pub enum WhisperError {
     /// The request cannot be served as asked (an unknown language, say). Safe to show.
     #[error("{0}")]
     Input(String),
+    /// The caller went away part-way; nobody reads this.
+    #[error("transcription cancelled")]
+    Cancelled,
 }
 
 impl From<WhisperError> for EngineError {

@@ -54,6 +54,24 @@ impl WhisperModel {
     }
 
     pub fn transcribe(&self, job: &TranscriptionJob) -> Result<Transcript, WhisperError> {
+        self.transcribe_unless(job, &|| false)
+    }
+
+    /// As `transcribe`, giving up with `Cancelled` between the steps of a window (features,
+    /// encoder, language, decoder) once `cancelled` says the caller has gone: CTranslate2 cannot
+    /// stop inside a step, so a step is the latency of a disconnect.
+    pub fn transcribe_unless(
+        &self,
+        job: &TranscriptionJob,
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<Transcript, WhisperError> {
+        let check = || {
+            if cancelled() {
+                Err(WhisperError::Cancelled)
+            } else {
+                Ok(())
+            }
+        };
         // Sampling at fallback temperatures draws random numbers: a fixed seed per job makes the
         // same audio give the same transcript.
         ct2rs::set_random_seed(SAMPLING_SEED);
@@ -73,19 +91,28 @@ impl WhisperModel {
                 seek += window_frames;
                 continue;
             }
+            check()?;
             let mut features = spectrogram.window(seek);
             let shape = [1, N_MELS, WINDOW_FRAMES];
             let view = StorageView::new(&shape, &mut features, Default::default()).map_err(decode_error)?;
             let encoded = self.whisper.encode(&view, false).map_err(decode_error)?;
+            check()?;
             // Detected on the first window with sound, from its encoding (no second encoder pass).
             let language: &str = match &mut language {
                 Some(known) => known,
                 None => language.insert(self.detect_language(&encoded)?),
             };
-            let prompt = self.prompt(&previous, language, job.task);
+            check()?;
+            let (prompt, context) = self.prompt(&previous, language, job.task);
             let text_of = |ids: &[u32]| self.text(ids);
-            let decoded =
-                decode_with_fallback(&self.whisper, &encoded, &prompt, job.temperature as f32, &text_of)?;
+            let decoded = decode_with_fallback(
+                &self.whisper,
+                &encoded,
+                &prompt,
+                context,
+                job.temperature as f32,
+                &text_of,
+            )?;
             let offset = seek as f64 * HOP as f64 / f64::from(SAMPLE_RATE);
             let window_secs = window_frames as f64 * HOP as f64 / f64::from(SAMPLE_RATE);
             if decoded.is_silence() {
@@ -97,7 +124,7 @@ impl WhisperModel {
                 let words = self.words(&encoded, language, job.task, &decoded, window_frames, offset)?;
                 attach_words(&mut window_segments, words);
             }
-            if decoded.temperature > PROMPT_RESET_TEMPERATURE {
+            if decoded.temperature > PROMPT_RESET_TEMPERATURE || decoded.context_dropped {
                 previous.clear();
             } else {
                 previous.extend(decoded.ids.iter().filter(|&&id| !self.special.is_timestamp(id)));
@@ -150,7 +177,8 @@ impl WhisperModel {
         Ok(code.to_string())
     }
 
-    fn prompt(&self, previous: &[u32], language: &str, task: TranscriptionTask) -> Vec<String> {
+    /// The decoder's prompt, and how many of its leading tokens are earlier text (context).
+    fn prompt(&self, previous: &[u32], language: &str, task: TranscriptionTask) -> (Vec<String>, usize) {
         let mut prompt = Vec::new();
         if !previous.is_empty() {
             prompt.push("<|startofprev|>".to_string());
@@ -161,6 +189,7 @@ impl WhisperModel {
                     .filter_map(|&id| self.tokenizer.id_to_token(id)),
             );
         }
+        let context = prompt.len();
         prompt.push("<|startoftranscript|>".into());
         if self.whisper.is_multilingual() {
             prompt.push(format!("<|{language}|>"));
@@ -169,7 +198,7 @@ impl WhisperModel {
                 TranscriptionTask::Translate => "<|translate|>".into(),
             });
         }
-        prompt
+        (prompt, context)
     }
 
     /// Word times from the decoder's cross-attention (CTranslate2's DTW alignment): a word starts
@@ -194,6 +223,7 @@ impl WhisperModel {
         }
         let start: Vec<usize> = self
             .prompt(&[], language, task)
+            .0
             .iter()
             .filter_map(|t| self.tokenizer.token_to_id(t).map(|id| id as usize))
             .collect();

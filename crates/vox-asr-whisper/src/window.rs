@@ -22,6 +22,8 @@ pub struct Decoded {
     pub no_speech_prob: f64,
     pub compression_ratio: f64,
     pub temperature: f64,
+    /// Decoded without the earlier text that the prompt carried (see `decode_with_fallback`).
+    pub context_dropped: bool,
 }
 
 impl Decoded {
@@ -36,23 +38,40 @@ impl Decoded {
 }
 
 /// Decodes `encoded` (one window's encoder output) with `prompt`, climbing the temperature
-/// ladder until the result is plausible (or keeping the last try). `text_of` renders ids for
-/// the compression check.
+/// ladder until the result is plausible (or keeping the last try). The first `context` tokens of
+/// `prompt` are earlier text: when the first try fails, the window is decoded again at the same
+/// temperature without them and they stay out of the hotter tries, because text that led the
+/// model into a loop ("He would have been made ... He would have been made ...") leads it back.
+/// `text_of` renders ids for the compression check.
 pub fn decode_with_fallback(
     whisper: &Whisper,
     encoded: &StorageView,
     prompt: &[String],
+    context: usize,
     first_temperature: f32,
     text_of: &dyn Fn(&[u32]) -> String,
 ) -> Result<Decoded, WhisperError> {
-    let ladder: Vec<f32> = TEMPERATURES
+    let mut ladder: Vec<(f32, bool)> = TEMPERATURES
         .iter()
-        .copied()
-        .filter(|&t| t >= first_temperature)
+        .filter(|&&t| t >= first_temperature)
+        .enumerate()
+        .map(|(i, &t)| (t, i == 0))
         .collect();
+    if context > 0 && !ladder.is_empty() {
+        ladder.insert(1, (ladder[0].0, false));
+    }
     let mut last = None;
-    for temperature in ladder {
-        let decoded = decode_once(whisper, encoded, prompt, temperature, text_of)?;
+    for (temperature, with_context) in ladder {
+        let prompt = if with_context { prompt } else { &prompt[context..] };
+        let mut decoded = decode_once(whisper, encoded, prompt, temperature, text_of)?;
+        decoded.context_dropped = !with_context && context > 0;
+        tracing::debug!(
+            temperature,
+            with_context,
+            avg_logprob = decoded.avg_logprob,
+            compression_ratio = decoded.compression_ratio,
+            "whisper window decoded"
+        );
         // Silence is an answer too: do not sample words into it.
         if !decoded.needs_fallback() || decoded.is_silence() {
             return Ok(decoded);
@@ -100,6 +119,7 @@ fn decode_once(
         avg_logprob,
         no_speech_prob: f64::from(result.no_speech_prob),
         temperature: f64::from(temperature),
+        context_dropped: false,
     })
 }
 

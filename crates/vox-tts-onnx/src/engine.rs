@@ -4,11 +4,13 @@
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::time::Duration;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
+use ort::session::RunOptions;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio_stream::wrappers::UnboundedReceiverStream;
 use vox_engine::EngineError;
@@ -59,6 +61,8 @@ struct Job {
     voice: VoiceProfile,
     speed: f32,
     out: Chunks,
+    /// Set when the job's stream is dropped: ONNX Runtime abandons the running piece.
+    cancel: Arc<RunOptions>,
 }
 
 struct Voices {
@@ -173,17 +177,17 @@ impl Voices {
             self.piper.as_mut(),
         ) {
             (KOKORO, Some(kokoro), _) => (
-                kokoro.speak(&ipa, &job.voice.speaker, speed)?,
+                kokoro.speak(&ipa, &job.voice.speaker, speed, &job.cancel)?,
                 crate::kokoro::SAMPLE_RATE,
             ),
             // Piper joe knows English only; Kokoro was trained on several languages.
             (_, Some(kokoro), _) if job.language != Language::English => (
-                kokoro.speak(&ipa, NON_ENGLISH_FALLBACK, speed)?,
+                kokoro.speak(&ipa, NON_ENGLISH_FALLBACK, speed, &job.cancel)?,
                 crate::kokoro::SAMPLE_RATE,
             ),
             (_, _, Some(piper)) => {
                 let rate = piper.sample_rate;
-                (piper.speak(&ipa, speed)?, rate)
+                (piper.speak(&ipa, speed, &job.cancel)?, rate)
             }
             _ => return Err(EngineError::Internal("no voice model is loaded".into())),
         };
@@ -218,15 +222,20 @@ impl Synthesizer for TtsEngine {
         if pieces.is_empty() {
             return futures::stream::empty().boxed();
         }
+        let cancel = match RunOptions::new() {
+            Ok(options) => Arc::new(options),
+            Err(e) => return refuse(EngineError::Internal(format!("onnx run options: {e}"))),
+        };
         let job = Job {
             pieces,
             language,
             voice: job.voice,
             speed: job.speed as f32,
             out,
+            cancel: cancel.clone(),
         };
         match self.jobs.try_send(job) {
-            Ok(()) => UnboundedReceiverStream::new(chunks).boxed(),
+            Ok(()) => cancelled_on_drop(UnboundedReceiverStream::new(chunks), cancel),
             Err(TrySendError::Full(_)) => refuse(EngineError::Busy {
                 retry_after: RETRY_AFTER,
             }),
@@ -235,6 +244,28 @@ impl Synthesizer for TtsEngine {
             }
         }
     }
+}
+
+/// Dropping the returned stream terminates the piece being synthesised for it (a Kokoro piece
+/// takes up to a second here) instead of letting it finish for nobody. Terminating a finished
+/// job's options is harmless.
+fn cancelled_on_drop(
+    chunks: UnboundedReceiverStream<Result<AudioBuffer, EngineError>>,
+    cancel: Arc<RunOptions>,
+) -> BoxStream<'static, Result<AudioBuffer, EngineError>> {
+    struct TerminateOnDrop(Arc<RunOptions>);
+    impl Drop for TerminateOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.terminate();
+        }
+    }
+    let guard = TerminateOnDrop(cancel);
+    chunks
+        .map(move |chunk| {
+            let _ = &guard;
+            chunk
+        })
+        .boxed()
 }
 
 impl From<TtsError> for EngineError {

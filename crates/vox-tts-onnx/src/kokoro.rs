@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
-use ort::session::Session;
+use ort::session::{RunOptions, Session};
 use ort::value::Tensor;
 
 use crate::TtsError;
@@ -44,7 +44,14 @@ impl KokoroModel {
         self.voices.keys().cloned().collect()
     }
 
-    pub fn speak(&mut self, ipa: &str, voice: &str, speed: f32) -> Result<Vec<f32>, TtsError> {
+    /// `cancel` stops the run part-way when the request that wanted it has gone.
+    pub fn speak(
+        &mut self,
+        ipa: &str,
+        voice: &str,
+        speed: f32,
+        cancel: &RunOptions,
+    ) -> Result<Vec<f32>, TtsError> {
         let styles = self
             .voices
             .get(voice)
@@ -71,7 +78,10 @@ impl KokoroModel {
         let [t, s, v] = &self.input_names;
         let outputs = self
             .session
-            .run(ort::inputs![t.as_str() => tokens, s.as_str() => style, v.as_str() => speed])
+            .run_with_options(
+                ort::inputs![t.as_str() => tokens, s.as_str() => style, v.as_str() => speed],
+                cancel,
+            )
             .map_err(run)?;
         let (_, samples) = outputs[0].try_extract_tensor::<f32>().map_err(run)?;
         Ok(samples.to_vec())

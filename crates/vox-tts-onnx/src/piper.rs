@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use ort::session::Session;
+use ort::session::{RunOptions, Session};
 use ort::value::Tensor;
 use serde::Deserialize;
 
@@ -97,8 +97,8 @@ impl PiperVoice {
         out
     }
 
-    /// `speed` 2.0 speaks twice as fast.
-    pub fn speak(&mut self, ipa: &str, speed: f32) -> Result<Vec<f32>, TtsError> {
+    /// `speed` 2.0 speaks twice as fast; `cancel` stops the run when its request has gone.
+    pub fn speak(&mut self, ipa: &str, speed: f32, cancel: &RunOptions) -> Result<Vec<f32>, TtsError> {
         let ids = self.phoneme_ids(ipa);
         if ids.len() <= 3 {
             return Ok(Vec::new());
@@ -112,7 +112,10 @@ impl PiperVoice {
         let scales = Tensor::from_array(([3usize], scales)).map_err(run)?;
         let outputs = self
             .session
-            .run(ort::inputs!["input" => input, "input_lengths" => lengths, "scales" => scales])
+            .run_with_options(
+                ort::inputs!["input" => input, "input_lengths" => lengths, "scales" => scales],
+                cancel,
+            )
             .map_err(run)?;
         let (_, samples) = outputs[0].try_extract_tensor::<f32>().map_err(run)?;
         Ok(samples.to_vec())
