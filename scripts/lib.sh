@@ -34,13 +34,13 @@ ensure_system_packages() {
   ensure_intel_mkl
 }
 
-# Intel oneMKL + OpenMP (static archives from their PyPI wheels) for CTranslate2, the speech
-# recognition backend: its int8 products run 2.7x faster on MKL than on the bundled ruy here.
+# Intel oneMKL (static archives from its PyPI wheels) for CTranslate2, the speech recognition
+# backend: its int8 products run 2.7x faster on MKL than on the bundled ruy here.
 # .cargo/config.toml points the build at this directory; pinned by hash in the requirements.
-INTEL_MKL_DIR=.deps/intel-mkl-2026.2.0
+INTEL_MKL_DIR=.deps/intel-mkl-2026.2.0-gomp
 ensure_intel_mkl() {
   [ -f "$INTEL_MKL_DIR/lib/libmkl_core.a" ] && return
-  step "fetching Intel MKL and OpenMP static libraries from PyPI (build-time only)"
+  step "fetching Intel MKL static libraries from PyPI (build-time only)"
   local wheels
   wheels="$(mktemp -d)"
   python3 -m pip download -q --no-deps --only-binary=:all: --require-hashes \

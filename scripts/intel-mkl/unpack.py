@@ -1,15 +1,26 @@
 """Unpacks the static MKL and Intel OpenMP archives and MKL's headers from their PyPI wheels.
 
 Usage: unpack.py WHEEL_DIR DEST
-DEST gets lib/ (the four archives CTranslate2 links: ILP64 interface, Intel threading, core,
-and Intel OpenMP) and include/ (mkl*.h). .cargo/config.toml points MKLROOT and INTELROOT at DEST.
+DEST gets lib/ (the archives CTranslate2 links: ILP64 interface, core, GNU OpenMP threading) and
+include/ (mkl*.h). .cargo/config.toml points MKLROOT at DEST.
+
+The threading layer is MKL's GNU OpenMP one, saved under the name of the sequential layer:
+ct2rs finds MKL through intel-mkl-tool, which links either Intel OpenMP or the sequential layer.
+Intel OpenMP beside llama.cpp's GNU OpenMP in one process gives two runtimes whose omp_* calls
+cross (Whisper then transcribed garbage); the sequential layer runs one thread. Under the
+sequential name, MKL's GNU layer shares the one libgomp with llama.cpp and uses every thread.
 """
 
 import pathlib
 import sys
 import zipfile
 
-ARCHIVES = {"libmkl_core.a", "libmkl_intel_ilp64.a", "libmkl_intel_thread.a", "libiomp5.a"}
+# Archive in the wheel -> name in DEST/lib.
+ARCHIVES = {
+    "libmkl_core.a": "libmkl_core.a",
+    "libmkl_intel_ilp64.a": "libmkl_intel_ilp64.a",
+    "libmkl_gnu_thread.a": "libmkl_sequential.a",
+}
 
 
 def main() -> None:
@@ -22,16 +33,17 @@ def main() -> None:
                 if len(parts) < 4 or parts[1] != "data" or member.is_dir():
                     continue
                 kind, rest = parts[2], parts[3:]
-                wanted = (kind == "lib" and len(rest) == 1 and rest[0] in ARCHIVES) or (
-                    kind == "include" and rest[-1].startswith("mkl") and rest[-1].endswith(".h")
-                )
-                if wanted:
+                if kind == "lib" and len(rest) == 1 and rest[0] in ARCHIVES:
+                    target = dest / "lib" / ARCHIVES[rest[0]]
+                elif kind == "include" and rest[-1].startswith("mkl") and rest[-1].endswith(".h"):
                     target = dest.joinpath(kind, *rest)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    with archive.open(member) as source, open(target, "wb") as out:
-                        while chunk := source.read(1 << 20):
-                            out.write(chunk)
-    missing = [name for name in ARCHIVES if not (dest / "lib" / name).is_file()]
+                else:
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(member) as source, open(target, "wb") as out:
+                    while chunk := source.read(1 << 20):
+                        out.write(chunk)
+    missing = [name for name in ARCHIVES.values() if not (dest / "lib" / name).is_file()]
     if missing or not (dest / "include" / "mkl.h").is_file():
         sys.exit(f"unpacking Intel MKL failed: missing {missing or ['include/mkl.h']}")
 
