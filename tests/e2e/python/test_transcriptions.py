@@ -17,8 +17,13 @@ def clients(vox):
     yield AzureOpenAI(azure_endpoint=vox.url, api_key=API_KEY, api_version=API_VERSION, max_retries=0)
 
 
+NUMBERS = "zero one two three four five six seven eight nine ten".split()
+
+
 def words(text):
-    return "".join(c if c.isalnum() else " " for c in text.lower()).split()
+    """Lower-case words, digits spelled out: Whisper writes "8 of spades" or "eight of spades"."""
+    said = "".join(c if c.isalnum() else " " for c in text.lower()).split()
+    return [NUMBERS[int(w)] if w.isdigit() and int(w) < len(NUMBERS) else w for w in said]
 
 
 def test_json_through_both_clients(vox):
