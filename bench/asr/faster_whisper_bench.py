@@ -68,7 +68,8 @@ def main():
         for audio, ref in data:
             segments, _ = model.transcribe(audio, language="en", beam_size=1, vad_filter=False)
             text = " ".join(s.text for s in segments)
-            if os.environ.get("VOX_BENCH_SHOW"): print(text, file=sys.stderr)
+            if os.environ.get("VOX_BENCH_SHOW"):
+                print(text, file=sys.stderr)
             wrong += errors(normalise(ref), normalise(text))
             total += len(normalise(ref))
         times.append(time.perf_counter() - start)

@@ -1,4 +1,4 @@
-"""Unpacks the static MKL and Intel OpenMP archives and MKL's headers from their PyPI wheels.
+"""Unpacks MKL's static archives and headers from its PyPI wheels.
 
 Usage: unpack.py WHEEL_DIR DEST
 DEST gets lib/ (the archives CTranslate2 links: ILP64 interface, core, GNU OpenMP threading) and
