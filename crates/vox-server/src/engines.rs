@@ -5,7 +5,6 @@ use std::sync::Arc;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use vox_engine::EngineError;
-
 use vox_engine::EngineSet;
 use vox_engine::chat::ChatModel;
 use vox_engine::speech::Synthesizer;

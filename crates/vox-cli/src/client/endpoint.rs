@@ -57,9 +57,10 @@ impl EndpointArgs {
     /// The model a non-chat operation names: the one chosen (`--model`, or the Azure deployment),
     /// else the operation's usual OpenAI model (`whisper-1`, `tts-1`).
     pub fn model_or(&self, endpoint: &Endpoint, default: &str) -> String {
-        match self.model.is_some() || self.azure {
-            true => endpoint.model.clone(),
-            false => default.to_string(),
+        if self.model.is_some() || self.azure {
+            endpoint.model.clone()
+        } else {
+            default.to_string()
         }
     }
 
