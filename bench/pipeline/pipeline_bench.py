@@ -7,6 +7,7 @@ import base64
 import http.client
 import json
 import statistics
+import struct
 import subprocess
 import sys
 import time
@@ -16,6 +17,8 @@ RUNS = 10
 MAX_TOKENS = 60
 # A spoken question takes longer than this to recognise: hanging up then stops recognition.
 RECOGNITION_HANG_UP_SECS = 0.25
+# -60 dBFS in 16-bit samples: anything louder is sound.
+AUDIBLE = 33
 
 
 def post(port, path, body, on_line=None):
@@ -42,18 +45,27 @@ def chat_body(voice, messages, stream, fmt="pcm16"):
 
 
 def first_audio(port, voice, messages):
+    """Seconds to the first audio byte, and to the first audible sample (above -60 dBFS): a
+    voice that starts with silence is heard later than its first byte."""
     started = time.perf_counter()
     found = {}
 
     def on_line(chunk):
         audio = (chunk.get("choices") or [{}])[0].get("delta", {}).get("audio") or {}
         if audio.get("data"):
-            found["t"] = time.perf_counter() - started
-            return True
+            now = time.perf_counter() - started
+            found.setdefault("byte", now)
+            if audible(base64.b64decode(audio["data"])):
+                found["heard"] = now
+                return True
         return False
 
     post(port, "/v1/chat/completions", chat_body(voice, messages, True), on_line)
-    return found["t"]
+    return found["byte"], found["heard"]
+
+
+def audible(pcm16):
+    return any(abs(s) > AUDIBLE for (s,) in struct.iter_unpack("<h", pcm16[: len(pcm16) // 2 * 2]))
 
 
 def spoken_question(port):
@@ -145,20 +157,27 @@ def median(f):
     return statistics.median(f() for _ in range(RUNS))
 
 
+def medians(f):
+    """Runs `f` RUNS times; the median of each element of the tuples it returns."""
+    runs = [f() for _ in range(RUNS)]
+    return tuple(statistics.median(column) for column in zip(*runs))
+
+
 def measure(profile, port, pid):
     text_prompt = [{"role": "user", "content": QUESTION}]
     question = spoken_question(port)
     spoken = [{"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": question, "format": "wav"}}]}]
     for voice in ("alloy", "echo"):
         first_audio(port, voice, text_prompt)  # warm-up
-        text_first = median(lambda: first_audio(port, voice, text_prompt))
-        speech_first = median(lambda: first_audio(port, voice, spoken))
+        text_first, text_heard = medians(lambda: first_audio(port, voice, text_prompt))
+        speech_first, speech_heard = medians(lambda: first_audio(port, voice, spoken))
         generation, last_clause = statistics.median([generation_time(port)[0] for _ in range(3)]), generation_time(port)[1]
         last_synthesis = median(lambda: synthesis_time(port, voice, last_clause))
         whole = median(lambda: whole_time(port, voice))
         print(
-            f"{profile:8} {voice:6} first audio: text {text_first * 1000:5.0f} ms, after 3 s of speech "
-            f"{speech_first * 1000:5.0f} ms | whole {whole:5.2f} s vs generation {generation:5.2f} s + last "
+            f"{profile:8} {voice:6} first audio byte (first sound): text {text_first * 1000:5.0f} ms "
+            f"({text_heard * 1000:5.0f}), after 3 s of speech {speech_first * 1000:5.0f} ms ({speech_heard * 1000:5.0f})"
+            f" | whole {whole:5.2f} s vs generation {generation:5.2f} s + last "
             f"clause {last_synthesis:4.2f} s = {whole / (generation + last_synthesis):4.2f}x",
             flush=True,
         )

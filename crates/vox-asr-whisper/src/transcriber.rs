@@ -58,7 +58,7 @@ impl WhisperModel {
     }
 
     /// As `transcribe`, giving up with `Cancelled` between the steps of a window (features,
-    /// encoder, language, decoder) once `cancelled` says the caller has gone: CTranslate2 cannot
+    /// encoder, language, each decoding try) once `cancelled` says the caller has gone: CTranslate2 cannot
     /// stop inside a step, so a step is the latency of a disconnect.
     pub fn transcribe_unless(
         &self,
@@ -112,6 +112,7 @@ impl WhisperModel {
                 context,
                 job.temperature as f32,
                 &text_of,
+                &check,
             )?;
             let offset = seek as f64 * HOP as f64 / f64::from(SAMPLE_RATE);
             let window_secs = window_frames as f64 * HOP as f64 / f64::from(SAMPLE_RATE);

@@ -42,7 +42,8 @@ impl Decoded {
 /// `prompt` are earlier text: when the first try fails, the window is decoded again at the same
 /// temperature without them and they stay out of the hotter tries, because text that led the
 /// model into a loop ("He would have been made ... He would have been made ...") leads it back.
-/// `text_of` renders ids for the compression check.
+/// `text_of` renders ids for the compression check; `check` fails once the caller has gone, and
+/// is asked before every try after the first.
 pub fn decode_with_fallback(
     whisper: &Whisper,
     encoded: &StorageView,
@@ -50,6 +51,7 @@ pub fn decode_with_fallback(
     context: usize,
     first_temperature: f32,
     text_of: &dyn Fn(&[u32]) -> String,
+    check: &dyn Fn() -> Result<(), WhisperError>,
 ) -> Result<Decoded, WhisperError> {
     let mut ladder: Vec<(f32, bool)> = TEMPERATURES
         .iter()
@@ -62,6 +64,9 @@ pub fn decode_with_fallback(
     }
     let mut last = None;
     for (temperature, with_context) in ladder {
+        if last.is_some() {
+            check()?;
+        }
         let prompt = if with_context { prompt } else { &prompt[context..] };
         let mut decoded = decode_once(whisper, encoded, prompt, temperature, text_of)?;
         decoded.context_dropped = !with_context && context > 0;

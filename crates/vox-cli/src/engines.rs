@@ -13,6 +13,7 @@ use vox_engine::EngineSet;
 use vox_engine::chat::{ChatJob, ChatModel, ChatRole, ChatTurn, SamplingParams, ToolPolicy};
 use vox_engine::speech::{SpeechJob, Synthesizer};
 use vox_engine::transcribe::{Transcriber, TranscriptionJob, TranscriptionTask};
+use vox_engine::turns::SpeechTurns;
 use vox_models::Role;
 use vox_server::defaults;
 
@@ -21,9 +22,11 @@ use crate::config::Config;
 pub type InstalledModels = BTreeMap<Role, Vec<PathBuf>>;
 
 pub async fn load(config: &Config, models: &InstalledModels) -> anyhow::Result<EngineSet> {
+    // The voices and the language model share the cores: the model waits for urgent speech.
+    let turns = SpeechTurns::new();
     let transcriber = load_transcriber(config, first_dir(models, Role::Asr)?).await?;
-    let chat = load_chat_model(config, first_dir(models, Role::Llm)?).await?;
-    let synthesizer = load_synthesizer(config, models).await?;
+    let chat = load_chat_model(config, first_dir(models, Role::Llm)?, turns.clone()).await?;
+    let synthesizer = load_synthesizer(config, models, turns).await?;
     Ok(EngineSet {
         transcriber: Some(transcriber),
         chat: Some(chat),
@@ -49,7 +52,11 @@ async fn load_transcriber(config: &Config, dir: &Path) -> anyhow::Result<Arc<dyn
     Ok(transcriber)
 }
 
-async fn load_chat_model(config: &Config, dir: &Path) -> anyhow::Result<Arc<dyn ChatModel>> {
+async fn load_chat_model(
+    config: &Config,
+    dir: &Path,
+    turns: Arc<SpeechTurns>,
+) -> anyhow::Result<Arc<dyn ChatModel>> {
     let started = Instant::now();
     let llama = vox_llm_llama::LlamaConfig {
         model_path: dir.join("model.gguf"),
@@ -58,6 +65,7 @@ async fn load_chat_model(config: &Config, dir: &Path) -> anyhow::Result<Arc<dyn 
         context_per_slot: config.llm_context,
         queue_depth: defaults::LLM_QUEUE,
         batch_size: defaults::LLM_BATCH_TOKENS,
+        turns,
     };
     let engine = vox_llm_llama::LlamaEngine::start(llama)
         .with_context(|| format!("loading the language model from {}", dir.display()))?;
@@ -69,7 +77,11 @@ async fn load_chat_model(config: &Config, dir: &Path) -> anyhow::Result<Arc<dyn 
 
 /// Piper and Kokoro folders are told apart by their files: a Piper voice carries its
 /// `.onnx.json`, Kokoro its voice pack.
-async fn load_synthesizer(config: &Config, models: &InstalledModels) -> anyhow::Result<Arc<dyn Synthesizer>> {
+async fn load_synthesizer(
+    config: &Config,
+    models: &InstalledModels,
+    turns: Arc<SpeechTurns>,
+) -> anyhow::Result<Arc<dyn Synthesizer>> {
     let started = Instant::now();
     let runtime = first_dir(models, Role::Runtime)?;
     let tts_dirs = models.get(&Role::Tts).cloned().unwrap_or_default();
@@ -93,6 +105,7 @@ async fn load_synthesizer(config: &Config, models: &InstalledModels) -> anyhow::
         threads: config.threads,
         queue_depth: defaults::TTS_QUEUE,
         custom_voices: config.custom_voices(),
+        turns,
     };
     let engine = vox_tts_onnx::TtsEngine::start(tts).context("loading speech synthesis")?;
     let synthesizer: Arc<dyn Synthesizer> = Arc::new(engine);

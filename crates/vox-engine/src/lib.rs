@@ -7,6 +7,7 @@ pub mod chat;
 pub mod error;
 pub mod speech;
 pub mod transcribe;
+pub mod turns;
 pub mod voices;
 
 use std::sync::Arc;

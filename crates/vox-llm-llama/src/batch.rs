@@ -2,7 +2,9 @@
 //! sequence plus as much waiting prompt as fits, so requests advance together (continuous
 //! batching) and a new request's prefill never stalls the others for long.
 
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError};
+use std::time::Duration;
 
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_batch::LlamaBatch;
@@ -10,6 +12,7 @@ use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::token::LlamaToken;
 use vox_engine::EngineError;
 use vox_engine::chat::{ChatJob, StopReason};
+use vox_engine::turns::SpeechTurns;
 
 use crate::grammar::forced_call_grammar;
 use crate::output::OutputFilter;
@@ -32,7 +35,12 @@ pub struct Scheduler<'m> {
     pub batch_size: usize,
     /// Tokens one sequence may hold (prompt and answer).
     pub context_per_slot: usize,
+    pub turns: Arc<SpeechTurns>,
 }
+
+/// Longest a decoding step waits for urgent speech: a long piece (a Kokoro sentence takes a few
+/// seconds) slows text down, but never stops it.
+const MOST_YIELDED: Duration = Duration::from_millis(500);
 
 impl Scheduler<'_> {
     pub fn run(mut self, requests: Receiver<Request>) {
@@ -56,6 +64,15 @@ impl Scheduler<'_> {
                     continue;
                 }
                 return;
+            }
+            let waited = self.turns.wait_for_quiet(MOST_YIELDED);
+            if waited > Duration::from_millis(1) {
+                tracing::trace!(ms = waited.as_millis() as u64, "decoding waited for speech");
+                // A client may have gone while the step waited.
+                self.release_cancelled();
+                if !self.busy() {
+                    continue;
+                }
             }
             self.step();
         }

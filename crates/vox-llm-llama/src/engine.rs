@@ -4,8 +4,8 @@
 
 use std::num::NonZeroU32;
 use std::path::PathBuf;
-use std::sync::OnceLock;
 use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -19,6 +19,7 @@ use tokio::sync::mpsc::unbounded_channel;
 use tokio_stream::wrappers::UnboundedReceiverStream;
 use vox_engine::EngineError;
 use vox_engine::chat::{ChatEvent, ChatJob, ChatModel};
+use vox_engine::turns::SpeechTurns;
 
 use crate::LlamaError;
 use crate::batch::{Request, Scheduler};
@@ -40,6 +41,8 @@ pub struct LlamaConfig {
     pub queue_depth: usize,
     /// Most tokens one decoding step takes (prompt chunks are cut to fit).
     pub batch_size: usize,
+    /// Speech a listener waits for, which each decoding step lets finish first.
+    pub turns: Arc<SpeechTurns>,
 }
 
 pub struct LlamaEngine {
@@ -152,6 +155,7 @@ fn scheduler<'m>(
         batch: LlamaBatch::new(config.batch_size + slots, 1),
         batch_size: config.batch_size,
         context_per_slot: config.context_per_slot,
+        turns: config.turns.clone(),
     })
 }
 

@@ -33,6 +33,7 @@ fn config(slots: usize, queue_depth: usize) -> LlamaConfig {
         context_per_slot: 1024,
         queue_depth,
         batch_size: 256,
+        turns: vox_engine::turns::SpeechTurns::new(),
     }
 }
 

@@ -16,6 +16,7 @@ use tokio_stream::wrappers::UnboundedReceiverStream;
 use vox_engine::EngineError;
 use vox_engine::audio::AudioBuffer;
 use vox_engine::speech::{SpeechJob, Synthesizer};
+use vox_engine::turns::SpeechTurns;
 use vox_engine::voices::{VoiceCatalog, VoiceProfile};
 
 use crate::TtsError;
@@ -46,6 +47,8 @@ pub struct TtsConfig {
     pub queue_depth: usize,
     /// Voices from configuration, added to (or replacing) the built-in names.
     pub custom_voices: Vec<VoiceProfile>,
+    /// Shared with the language model, which waits while a job's first piece is synthesised.
+    pub turns: Arc<SpeechTurns>,
 }
 
 pub struct TtsEngine {
@@ -63,6 +66,8 @@ struct Job {
     out: Chunks,
     /// Set when the job's stream is dropped: ONNX Runtime abandons the running piece.
     cancel: Arc<RunOptions>,
+    /// No piece has been synthesised yet: the listener is waiting for the first audio.
+    first: bool,
 }
 
 struct Voices {
@@ -81,7 +86,7 @@ impl TtsEngine {
                 Ok(voices) => {
                     let speakers = (voices.piper.is_some(), kokoro_voices(&voices));
                     let _ = ready_tx.send(Ok(speakers));
-                    run(voices, inbox);
+                    run(voices, inbox, &thread_config.turns);
                 }
                 Err(err) => {
                     let _ = ready_tx.send(Err(err));
@@ -134,7 +139,7 @@ fn kokoro_voices(voices: &Voices) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn run(mut voices: Voices, inbox: Receiver<Job>) {
+fn run(mut voices: Voices, inbox: Receiver<Job>, turns: &Arc<SpeechTurns>) {
     let mut active: VecDeque<Job> = VecDeque::new();
     loop {
         // Idle: wait for work. Busy: take whatever has arrived without waiting.
@@ -156,9 +161,13 @@ fn run(mut voices: Voices, inbox: Receiver<Job>) {
         let Some(piece) = job.pieces.pop_front() else {
             continue;
         };
+        // A job's first piece decides how soon it is heard (each clause of a spoken answer is a
+        // job): the language model waits until it is done.
+        let turn = std::mem::take(&mut job.first).then(|| turns.urgent());
         // A panic inside a model must cost one request, not the speech thread.
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| voices.speak(&piece, &job)))
             .unwrap_or_else(|_| Err(EngineError::Internal("speech synthesis panicked".into())));
+        drop(turn);
         let failed = result.is_err();
         let _ = job.out.send(result);
         if !failed && !job.pieces.is_empty() {
@@ -233,6 +242,7 @@ impl Synthesizer for TtsEngine {
             speed: job.speed as f32,
             out,
             cancel: cancel.clone(),
+            first: true,
         };
         match self.jobs.try_send(job) {
             Ok(()) => cancelled_on_drop(UnboundedReceiverStream::new(chunks), cancel),

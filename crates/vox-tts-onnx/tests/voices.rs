@@ -36,6 +36,7 @@ fn engine() -> &'static TtsEngine {
             threads: 2,
             queue_depth: 8,
             custom_voices: vec![],
+            turns: vox_engine::turns::SpeechTurns::new(),
         })
         .expect("pull the test profile and kokoro-82m-int8 (scripts/test does)")
     })

@@ -22,6 +22,11 @@ const MAX_CHARS: usize = 200;
 
 const SENTENCE_MARKS: &[char] = &['.', '!', '?', ';', ':', '\n'];
 const CLAUSE_MARKS: &[char] = &[',', '—'];
+/// Marks that end a first clause as soon as they follow a letter, without waiting for the next
+/// token to show whitespace: after a word they cannot be part of a number ("3,000") or an
+/// abbreviation ("e.g."), and the wait would cost the listener one token (about 70 ms on the
+/// default model). A period still waits: "Dr." and "U.S." continue.
+const EAGER_FIRST_MARKS: &[char] = &[',', '!', '?'];
 
 #[derive(Debug, Default)]
 pub struct ClauseSplitter {
@@ -64,7 +69,8 @@ impl ClauseSplitter {
             let sentence_end = SENTENCE_MARKS.contains(&c) && (followed_by_space || c == '\n');
             let clause_end = CLAUSE_MARKS.contains(&c) && followed_by_space;
             if !self.emitted_any {
-                if (sentence_end || clause_end) && words >= FIRST_MIN_WORDS {
+                let eager_end = EAGER_FIRST_MARKS.contains(&c) && follows_letter(text, i);
+                if (sentence_end || clause_end || eager_end) && words >= FIRST_MIN_WORDS {
                     return Some(after);
                 }
                 let word_ended = c.is_whitespace() && !previous_is_space(text, i);
@@ -94,6 +100,10 @@ fn ends_phrase(text: &str) -> bool {
         .unwrap_or_default()
         .to_lowercase();
     !CONTINUING_WORDS.contains(&last.as_str())
+}
+
+fn follows_letter(text: &str, i: usize) -> bool {
+    text[..i].chars().next_back().is_some_and(char::is_alphabetic)
 }
 
 fn previous_is_space(text: &str, i: usize) -> bool {
@@ -152,6 +162,21 @@ mod tests {
         assert_eq!(out[0], "Yes a golden retriever");
         let out = split(&["It is one of the best of all the dogs"]);
         assert_eq!(out[0], "It is one of the best");
+    }
+
+    #[test]
+    fn the_first_clause_ends_at_a_comma_after_a_word_before_the_next_token() {
+        let mut splitter = ClauseSplitter::default();
+        assert_eq!(splitter.push("Yes"), Vec::<String>::new());
+        assert_eq!(splitter.push(","), vec!["Yes,"]);
+        let mut splitter = ClauseSplitter::default();
+        assert_eq!(splitter.push("Sure!"), vec!["Sure!"]);
+        // A number's comma and an abbreviation's period wait for what follows.
+        let mut splitter = ClauseSplitter::default();
+        assert_eq!(splitter.push("About 3,"), Vec::<String>::new());
+        assert_eq!(splitter.push("000 dogs"), Vec::<String>::new());
+        let mut splitter = ClauseSplitter::default();
+        assert_eq!(splitter.push("Dr."), Vec::<String>::new());
     }
 
     #[test]
