@@ -19,6 +19,7 @@ MAX_TOKENS = 60
 RECOGNITION_HANG_UP_SECS = 0.25
 # -60 dBFS in 16-bit samples: anything louder is sound.
 AUDIBLE = 33
+PCM_RATE = 24000
 
 
 def post(port, path, body, on_line=None):
@@ -45,27 +46,27 @@ def chat_body(voice, messages, stream, fmt="pcm16"):
 
 
 def first_audio(port, voice, messages):
-    """Seconds to the first audio byte, and to the first audible sample (above -60 dBFS): a
-    voice that starts with silence is heard later than its first byte."""
+    """Seconds to the first audio byte, and until the first sound (a sample above -60 dBFS) is
+    heard by a listener whose player starts at the first byte: a voice that begins with silence
+    is heard later than its first byte."""
     started = time.perf_counter()
-    found = {}
+    found = {"silent_samples": 0}
 
     def on_line(chunk):
         audio = (chunk.get("choices") or [{}])[0].get("delta", {}).get("audio") or {}
         if audio.get("data"):
-            now = time.perf_counter() - started
-            found.setdefault("byte", now)
-            if audible(base64.b64decode(audio["data"])):
-                found["heard"] = now
+            found.setdefault("byte", time.perf_counter() - started)
+            samples = [s for (s,) in struct.iter_unpack("<h", base64.b64decode(audio["data"]))]
+            sound = next((i for i, s in enumerate(samples) if abs(s) > AUDIBLE), None)
+            if sound is not None:
+                played = (found["silent_samples"] + sound) / PCM_RATE
+                found["heard"] = max(found["byte"] + played, time.perf_counter() - started)
                 return True
+            found["silent_samples"] += len(samples)
         return False
 
     post(port, "/v1/chat/completions", chat_body(voice, messages, True), on_line)
     return found["byte"], found["heard"]
-
-
-def audible(pcm16):
-    return any(abs(s) > AUDIBLE for (s,) in struct.iter_unpack("<h", pcm16[: len(pcm16) // 2 * 2]))
 
 
 def spoken_question(port):
