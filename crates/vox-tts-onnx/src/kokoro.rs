@@ -14,14 +14,6 @@ pub const SAMPLE_RATE: u32 = 24_000;
 /// Kokoro's context: 510 phonemes plus the two boundary tokens.
 const MAX_PHONEMES: usize = 510;
 const STYLE_DIM: usize = 256;
-/// Kokoro's output is exactly zero where it is silent; anything above this (-60 dBFS) is sound.
-const AUDIBLE: f32 = 0.001;
-/// Silence kept before the first sound and after the last, in samples. With these voice packs
-/// Kokoro writes 0.3 to 0.5 s of silence before every piece and up to 0.7 s after it (measured
-/// on the five speakers): kept, the listener would wait that long for the first word, and
-/// sentences would be a second apart. The caller adds its own pause after each piece.
-const LEAD_KEPT: usize = SAMPLE_RATE as usize * 3 / 100;
-const TAIL_KEPT: usize = SAMPLE_RATE as usize * 12 / 100;
 
 pub struct KokoroModel {
     session: Session,
@@ -92,21 +84,7 @@ impl KokoroModel {
             )
             .map_err(run)?;
         let (_, samples) = outputs[0].try_extract_tensor::<f32>().map_err(run)?;
-        Ok(trim_silent_edges(samples).to_vec())
-    }
-}
-
-/// The samples from shortly before the first sound to shortly after the last.
-fn trim_silent_edges(samples: &[f32]) -> &[f32] {
-    let audible = |s: &f32| s.abs() > AUDIBLE;
-    match (
-        samples.iter().position(audible),
-        samples.iter().rposition(audible),
-    ) {
-        (Some(first), Some(last)) => {
-            &samples[first.saturating_sub(LEAD_KEPT)..(last + 1 + TAIL_KEPT).min(samples.len())]
-        }
-        _ => &[],
+        Ok(samples.to_vec())
     }
 }
 
@@ -215,20 +193,6 @@ mod tests {
         bytes.extend((-2.0f32).to_le_bytes());
         assert_eq!(npy_f32(&bytes).unwrap(), vec![1.5, -2.0]);
         assert!(npy_f32(b"not numpy").is_err());
-    }
-
-    #[test]
-    fn silent_edges_are_trimmed_to_a_margin() {
-        let mut samples = vec![0.0; SAMPLE_RATE as usize];
-        samples.extend([0.5, -0.2, 0.3]);
-        samples.extend(vec![0.0; SAMPLE_RATE as usize]);
-        let trimmed = trim_silent_edges(&samples);
-        assert_eq!(trimmed.len(), LEAD_KEPT + 3 + TAIL_KEPT);
-        assert_eq!(trimmed[LEAD_KEPT], 0.5);
-        assert_eq!(trimmed[LEAD_KEPT + 2], 0.3);
-        // Sound at the very edges is kept whole; silence alone leaves nothing.
-        assert_eq!(trim_silent_edges(&[0.5, 0.0, 0.4]), &[0.5, 0.0, 0.4]);
-        assert!(trim_silent_edges(&[0.0; 100]).is_empty());
     }
 
     #[test]
