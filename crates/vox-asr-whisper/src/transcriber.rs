@@ -8,7 +8,7 @@ use tokenizers::Tokenizer;
 use vox_engine::transcribe::{Segment, Transcript, TranscriptionJob, TranscriptionTask, Word};
 
 use crate::WhisperError;
-use crate::features::{HOP, LogMel, N_MELS, SAMPLE_RATE, WINDOW_FRAMES};
+use crate::features::{HOP, LogMel, N_MELS, SAMPLE_RATE, WINDOW_FRAMES, encoder_frames};
 use crate::tokens::{LANGUAGES, SpecialTokens};
 use crate::window::{Decoded, decode_with_fallback};
 
@@ -58,8 +58,8 @@ impl WhisperModel {
     }
 
     /// As `transcribe`, giving up with `Cancelled` between the steps of a window (features,
-    /// encoder, language, each decoding try) once `cancelled` says the caller has gone: CTranslate2 cannot
-    /// stop inside a step, so a step is the latency of a disconnect.
+    /// encoder, language, each decoding try) once `cancelled` says the caller has gone:
+    /// CTranslate2 cannot stop inside a step, so a step is the latency of a disconnect.
     pub fn transcribe_unless(
         &self,
         job: &TranscriptionJob,
@@ -92,8 +92,9 @@ impl WhisperModel {
                 continue;
             }
             check()?;
-            let mut features = spectrogram.window(seek);
-            let shape = [1, N_MELS, WINDOW_FRAMES];
+            let length = encoder_frames(content_frames - seek);
+            let mut features = spectrogram.window(seek, length);
+            let shape = [1, N_MELS, length];
             let view = StorageView::new(&shape, &mut features, Default::default()).map_err(decode_error)?;
             let encoded = self.whisper.encode(&view, false).map_err(decode_error)?;
             check()?;

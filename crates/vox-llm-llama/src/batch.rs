@@ -58,21 +58,16 @@ impl Scheduler<'_> {
                     Err(TryRecvError::Disconnected) => open = false,
                 }
             }
+            if self.busy() {
+                // Before the cancelled are released: a client may go while the step waits.
+                self.turns.wait_for_quiet(MOST_YIELDED);
+            }
             self.release_cancelled();
             if !self.busy() {
                 if open {
                     continue;
                 }
                 return;
-            }
-            let waited = self.turns.wait_for_quiet(MOST_YIELDED);
-            if waited > Duration::from_millis(1) {
-                tracing::trace!(ms = waited.as_millis() as u64, "decoding waited for speech");
-                // A client may have gone while the step waited.
-                self.release_cancelled();
-                if !self.busy() {
-                    continue;
-                }
             }
             self.step();
         }

@@ -69,11 +69,12 @@ impl ClauseSplitter {
             let sentence_end = SENTENCE_MARKS.contains(&c) && (followed_by_space || c == '\n');
             let clause_end = CLAUSE_MARKS.contains(&c) && followed_by_space;
             if !self.emitted_any {
-                let eager_end = EAGER_FIRST_MARKS.contains(&c) && follows_letter(text, i);
+                let eager_end =
+                    EAGER_FIRST_MARKS.contains(&c) && char_before(text, i).is_some_and(char::is_alphabetic);
                 if (sentence_end || clause_end || eager_end) && words >= FIRST_MIN_WORDS {
                     return Some(after);
                 }
-                let word_ended = c.is_whitespace() && !previous_is_space(text, i);
+                let word_ended = c.is_whitespace() && !char_before(text, i).is_some_and(char::is_whitespace);
                 if word_ended
                     && (words >= FIRST_MAX_WORDS || words >= FIRST_CUT_WORDS && ends_phrase(&text[..i]))
                 {
@@ -102,12 +103,9 @@ fn ends_phrase(text: &str) -> bool {
     !CONTINUING_WORDS.contains(&last.as_str())
 }
 
-fn follows_letter(text: &str, i: usize) -> bool {
-    text[..i].chars().next_back().is_some_and(char::is_alphabetic)
-}
-
-fn previous_is_space(text: &str, i: usize) -> bool {
-    text[..i].chars().next_back().is_some_and(char::is_whitespace)
+/// The character that ends `text[..i]`.
+fn char_before(text: &str, i: usize) -> Option<char> {
+    text[..i].chars().next_back()
 }
 
 #[cfg(test)]
