@@ -134,6 +134,7 @@ async fn warm_up_synthesizer(synthesizer: &dyn Synthesizer) -> anyhow::Result<()
             voice,
             speed: 1.0,
             language: Some("en".into()),
+            heard_live: false,
         };
         let mut chunks = synthesizer.synthesize(job);
         while let Some(chunk) = chunks.next().await {

@@ -14,6 +14,9 @@ pub struct SpeechJob {
     pub speed: f64,
     /// ISO-639-1 language of `text`; detected when absent.
     pub language: Option<String>,
+    /// Someone hears this audio as it comes (a stream), so its first piece goes before the
+    /// language model's next step; a whole answer, heard only once complete, waits its turn.
+    pub heard_live: bool,
 }
 
 pub trait Synthesizer: Send + Sync {

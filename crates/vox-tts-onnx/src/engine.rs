@@ -66,7 +66,7 @@ struct Job {
     out: Chunks,
     /// Set when the job's stream is dropped: ONNX Runtime abandons the running piece.
     cancel: Arc<RunOptions>,
-    /// No piece has been synthesised yet: the listener is waiting for the first audio.
+    /// No piece has been synthesised yet and a listener is waiting for it (`heard_live`).
     first: bool,
 }
 
@@ -161,8 +161,8 @@ fn run(mut voices: Voices, inbox: Receiver<Job>, turns: &Arc<SpeechTurns>) {
         let Some(piece) = job.pieces.pop_front() else {
             continue;
         };
-        // A job's first piece decides how soon it is heard (each clause of a spoken answer is a
-        // job): the language model waits until it is done.
+        // A streamed job's first piece decides how soon it is heard (each clause of a spoken
+        // answer is a job): the language model waits until it is done.
         let turn = std::mem::take(&mut job.first).then(|| turns.urgent());
         // A panic inside a model must cost one request, not the speech thread.
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| voices.speak(&piece, &job)))
@@ -242,7 +242,7 @@ impl Synthesizer for TtsEngine {
             speed: job.speed as f32,
             out,
             cancel: cancel.clone(),
-            first: true,
+            first: job.heard_live,
         };
         match self.jobs.try_send(job) {
             Ok(()) => cancelled_on_drop(UnboundedReceiverStream::new(chunks), cancel),

@@ -54,6 +54,7 @@ async fn speak(text: &str, voice: &str, speed: f64, language: Option<&str>) -> A
         voice,
         speed,
         language: language.map(str::to_string),
+        heard_live: true,
     };
     let mut chunks = engine().synthesize(job);
     let mut audio = AudioBuffer {
@@ -150,6 +151,7 @@ async fn audio_comes_piece_by_piece() {
         voice,
         speed: 1.0,
         language: None,
+        heard_live: true,
     };
     let chunks: Vec<_> = engine().synthesize(job).collect().await;
     assert_eq!(chunks.len(), 3);

@@ -67,6 +67,7 @@ pub async fn respond(
         synthesizer,
         profile,
         language: conversation.spoken_language,
+        heard_live: request.stream,
     };
     let answer = spoken::start(rest, voice);
     let keeper = spoken_reply::Keeper::new(state, context);

@@ -37,6 +37,8 @@ pub struct Voice {
     pub profile: VoiceProfile,
     /// The conversation's language when known (recognised speech); else detected per clause.
     pub language: Option<String>,
+    /// Streamed: each clause is heard as soon as it is spoken.
+    pub heard_live: bool,
 }
 
 /// Events buffered ahead of a slow reader.
@@ -133,6 +135,7 @@ async fn speak(
             voice: voice.profile.clone(),
             speed: 1.0,
             language: voice.language.clone(),
+            heard_live: voice.heard_live,
         };
         let mut audio = voice.synthesizer.synthesize(job);
         while let Some(chunk) = audio.next().await {

@@ -65,6 +65,7 @@ pub async fn create(
         voice,
         speed: request.speed,
         language: None,
+        heard_live: true,
     });
     let chunks = engines::refusal_first(chunks).await?;
     let encoder = SpeechEncoder::new(speech_out::speech_format(request.format))?;
