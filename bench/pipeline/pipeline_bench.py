@@ -110,6 +110,13 @@ def whole_time(port, voice):
     return time.perf_counter() - started
 
 
+def resident_mb(pid):
+    """The server's resident memory now and at its peak (VmRSS, VmHWM), in MiB."""
+    with open(f"/proc/{pid}/status") as status:
+        fields = dict(line.split(":", 1) for line in status if ":" in line)
+    return tuple(int(fields[key].split()[0]) // 1024 for key in ("VmRSS", "VmHWM"))
+
+
 def cpu_ticks(pid):
     """User + system CPU time of the server so far, in clock ticks (10 ms)."""
     with open(f"/proc/{pid}/stat") as stat:
@@ -198,7 +205,10 @@ def main():
         )
         try:
             assert vox.stdout.readline().startswith("vox listening on ")
+            idle = resident_mb(vox.pid)[0]
             measure(profile, port, vox.pid)
+            now, peak = resident_mb(vox.pid)
+            print(f"{profile:8} memory: {idle} MiB resident when ready, {now} MiB after the runs, peak {peak} MiB")
         finally:
             vox.terminate()
             vox.wait()

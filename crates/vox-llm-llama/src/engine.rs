@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use llama_cpp_2::context::params::LlamaContextParams;
+use llama_cpp_2::context::params::{KvCacheType, LlamaContextParams};
 use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::LlamaModel;
@@ -115,7 +115,12 @@ fn yield_to_speech() {
 }
 
 fn load_model(backend: &LlamaBackend, config: &LlamaConfig) -> Result<LlamaModel, LlamaError> {
-    LlamaModel::load_from_file(backend, &config.model_path, &LlamaModelParams::default())
+    // Read, not mapped: llama.cpp repacks most weights into its own buffer for the CPU's
+    // vector units, and with a mapping the file's pages stayed resident beside the repacked
+    // copy (default profile: 1.1 GB of file pages, 0.6 GB of them duplicates). Costs about
+    // 0.4 s more at start-up.
+    let params = LlamaModelParams::default().with_use_mmap(false);
+    LlamaModel::load_from_file(backend, &config.model_path, &params)
         .map_err(|e| LlamaError::Load(format!("{}: {e}", config.model_path.display())))
 }
 
@@ -136,6 +141,10 @@ fn scheduler<'m>(
         .with_n_ubatch(config.batch_size as u32)
         .with_n_threads(threads)
         .with_n_threads_batch(threads)
+        // Half the memory of f16 (default profile: 238 MB instead of 448 for 4 x 4096 tokens);
+        // generation and prompt times measured the same within this machine's noise.
+        .with_type_k(KvCacheType::Q8_0)
+        .with_type_v(KvCacheType::Q8_0)
         // Each sequence owns context_per_slot tokens: one long conversation cannot starve others.
         .with_kv_unified(false);
     let context = model
