@@ -20,8 +20,8 @@ pub const WINDOW_SAMPLES: usize = WINDOW_FRAMES * HOP;
 /// errors stayed the same with at least 15 s and 5 s of silence after the speech (whisper-base,
 /// 10 recorded and 40 synthetic utterances: 72 of 532 words at 30 s, 72 at 15 s); at 10 s they
 /// rose to 78.
-pub const SHORT_WINDOW_MIN_FRAMES: usize = 1500;
-pub const SHORT_WINDOW_SILENCE_FRAMES: usize = 500;
+const SHORT_WINDOW_MIN_FRAMES: usize = 1500;
+const SHORT_WINDOW_SILENCE_FRAMES: usize = 500;
 const SHORT_WINDOW_STEP_FRAMES: usize = 500;
 
 pub struct LogMel {

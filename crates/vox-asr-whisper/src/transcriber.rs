@@ -84,7 +84,8 @@ impl WhisperModel {
         let mut previous: Vec<u32> = self.prompt_ids(job.prompt.as_deref());
         let mut seek = 0usize;
         while seek < content_frames {
-            let window_frames = WINDOW_FRAMES.min(content_frames - seek);
+            let remaining = content_frames - seek;
+            let window_frames = WINDOW_FRAMES.min(remaining);
             // Whisper says "you" or "Thank you" to silence with confidence; a window that holds
             // next to no energy is not worth asking.
             if is_quiet(&samples[seek * HOP..((seek + window_frames) * HOP).min(samples.len())]) {
@@ -92,7 +93,7 @@ impl WhisperModel {
                 continue;
             }
             check()?;
-            let length = encoder_frames(content_frames - seek);
+            let length = encoder_frames(remaining);
             let mut features = spectrogram.window(seek, length);
             let shape = [1, N_MELS, length];
             let view = StorageView::new(&shape, &mut features, Default::default()).map_err(decode_error)?;
