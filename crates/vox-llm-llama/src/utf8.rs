@@ -19,8 +19,15 @@ impl Utf8Assembler {
         String::from_utf8(std::mem::replace(&mut self.pending, rest)).unwrap_or_default()
     }
 
-    /// Whatever is left at the end, with unfinished characters replaced.
+    /// Whatever is left at the end. A character the last token left unfinished (`max_tokens`
+    /// can stop inside an emoji) is dropped: a U+FFFD in its place would be a character that
+    /// no token produced, and one a voice cannot say.
     pub fn finish(&mut self) -> String {
+        if let Err(err) = std::str::from_utf8(&self.pending)
+            && err.error_len().is_none()
+        {
+            self.pending.truncate(err.valid_up_to());
+        }
         self.take_lossy()
     }
 
@@ -46,10 +53,11 @@ mod tests {
     }
 
     #[test]
-    fn an_unfinished_character_at_the_end_is_replaced() {
+    fn an_unfinished_character_at_the_end_is_dropped() {
         let mut utf8 = Utf8Assembler::default();
-        assert_eq!(utf8.push(&"é".as_bytes()[..1]), "");
-        assert_eq!(utf8.finish(), "\u{FFFD}");
+        assert_eq!(utf8.push(b"Hi "), "Hi ");
+        assert_eq!(utf8.push(&"✨".as_bytes()[..2]), "");
+        assert_eq!(utf8.finish(), "");
     }
 
     #[test]
