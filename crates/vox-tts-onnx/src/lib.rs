@@ -6,6 +6,7 @@ mod espeak;
 mod kokoro;
 mod onnx;
 mod piper;
+mod silence;
 pub mod text;
 mod voices;
 

