@@ -46,11 +46,9 @@ impl Generation {
         text.is_empty() || self.events.send(Ok(ChatEvent::Text(text))).is_ok()
     }
 
-    /// Flushes what the filters hold, turns captured calls into tool calls, and ends the stream.
+    /// Flushes what the filter holds, turns captured calls into tool calls, and ends the stream.
+    /// A character the last token left unfinished goes with `utf8`, unsent.
     pub fn finish(mut self, mut reason: StopReason) {
-        let tail = self.utf8.finish();
-        let (shown, _) = self.filter.push(&tail);
-        self.send_text(shown);
         let end = self.filter.finish();
         match end
             .tool_text

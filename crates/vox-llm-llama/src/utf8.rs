@@ -1,4 +1,7 @@
 //! Token pieces are bytes, and one character can span tokens: text leaves only as whole UTF-8.
+//! A character the last token leaves unfinished (`max_tokens` can stop inside an emoji) is never
+//! shown: it goes with the assembler, as a U+FFFD in its place would be a character no token
+//! produced, and one a voice cannot say.
 
 #[derive(Debug, Default)]
 pub struct Utf8Assembler {
@@ -19,18 +22,6 @@ impl Utf8Assembler {
         String::from_utf8(std::mem::replace(&mut self.pending, rest)).unwrap_or_default()
     }
 
-    /// Whatever is left at the end. A character the last token left unfinished (`max_tokens`
-    /// can stop inside an emoji) is dropped: a U+FFFD in its place would be a character that
-    /// no token produced, and one a voice cannot say.
-    pub fn finish(&mut self) -> String {
-        if let Err(err) = std::str::from_utf8(&self.pending)
-            && err.error_len().is_none()
-        {
-            self.pending.truncate(err.valid_up_to());
-        }
-        self.take_lossy()
-    }
-
     fn take_lossy(&mut self) -> String {
         let bytes = std::mem::take(&mut self.pending);
         String::from_utf8_lossy(&bytes).into_owned()
@@ -49,7 +40,7 @@ mod tests {
         assert_eq!(utf8.push(&euro[..1]), "");
         assert_eq!(utf8.push(&euro[1..2]), "");
         assert_eq!(utf8.push(&euro[2..]), "€");
-        assert_eq!(utf8.finish(), "");
+        assert!(utf8.pending.is_empty());
     }
 
     #[test]
@@ -57,7 +48,8 @@ mod tests {
         let mut utf8 = Utf8Assembler::default();
         assert_eq!(utf8.push(b"Hi "), "Hi ");
         assert_eq!(utf8.push(&"✨".as_bytes()[..2]), "");
-        assert_eq!(utf8.finish(), "");
+        // Held back, and dropped with the assembler when the generation ends.
+        assert_eq!(utf8.pending.len(), 2);
     }
 
     #[test]
