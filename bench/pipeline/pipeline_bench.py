@@ -6,6 +6,7 @@ synthesis. Median of RUNS runs each; greedy decoding so every run answers the sa
 import base64
 import http.client
 import json
+import os
 import statistics
 import struct
 import subprocess
@@ -14,6 +15,8 @@ import time
 
 QUESTION = "Is a golden retriever a good family dog?"
 RUNS = 10
+# The quickstart's three voices (hibari, Piper, hibari brighter); VOX_BENCH_VOICES=a,b overrides.
+VOICES = os.environ.get("VOX_BENCH_VOICES", "alloy,echo,shimmer").split(",")
 MAX_TOKENS = 60
 # A spoken question takes longer than this to recognise: hanging up then stops recognition.
 RECOGNITION_HANG_UP_SECS = 0.25
@@ -175,7 +178,7 @@ def measure(profile, port, pid):
     text_prompt = [{"role": "user", "content": QUESTION}]
     question = spoken_question(port)
     spoken = [{"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": question, "format": "wav"}}]}]
-    for voice in ("alloy", "echo"):
+    for voice in VOICES:
         first_audio(port, voice, text_prompt)  # warm-up
         text_first, text_heard = medians(lambda: first_audio(port, voice, text_prompt))
         speech_first, speech_heard = medians(lambda: first_audio(port, voice, spoken))

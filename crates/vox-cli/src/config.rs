@@ -264,6 +264,9 @@ impl Config {
                 speaker: v.speaker.clone(),
                 speed: v.speed,
                 description: v.description.clone(),
+                // The synthesizer knows its speakers.
+                language: None,
+                gender: None,
             })
             .collect()
     }

@@ -75,8 +75,8 @@ async fn load_chat_model(
     Ok(chat)
 }
 
-/// Piper and Kokoro folders are told apart by their files: a Piper voice carries its
-/// `.onnx.json`, Kokoro its voice pack.
+/// Piper, Kokoro and hibari folders are told apart by their files: a Piper voice carries its
+/// `.onnx.json`, Kokoro its voice pack, hibari its `hibari.onnx`.
 async fn load_synthesizer(
     config: &Config,
     models: &InstalledModels,
@@ -90,6 +90,10 @@ async fn load_synthesizer(
         .iter()
         .find(|dir| dir.join("voices_ja.npz").exists())
         .cloned();
+    let hibari_dir = tts_dirs
+        .iter()
+        .find(|dir| dir.join("hibari.onnx").exists())
+        .cloned();
     let onnx_runtime = std::fs::read_dir(runtime)?
         .filter_map(Result::ok)
         .map(|entry| entry.path())
@@ -102,6 +106,7 @@ async fn load_synthesizer(
         onnx_runtime,
         piper_model,
         kokoro_dir,
+        hibari_dir,
         threads: config.threads,
         queue_depth: defaults::TTS_QUEUE,
         custom_voices: config.custom_voices(),

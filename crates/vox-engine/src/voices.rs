@@ -12,6 +12,10 @@ pub struct VoiceProfile {
     /// Relative speaking rate of this voice (1.0 is the model's own).
     pub speed: f64,
     pub description: Option<String>,
+    /// The speaker's language and accent (BCP 47, `en-US`), when the synthesizer knows it.
+    pub language: Option<String>,
+    /// `female` or `male`, when the synthesizer knows it.
+    pub gender: Option<String>,
 }
 
 pub trait VoiceCatalog: Send + Sync {

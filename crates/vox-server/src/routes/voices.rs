@@ -26,8 +26,11 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<VoiceList>, ApiE
         .map(|v| VoiceEntry {
             id: v.id,
             object: "voice".into(),
+            engine: v.model.clone(),
             model: v.model,
             speaker: v.speaker,
+            language: v.language,
+            gender: v.gender,
             speed: v.speed,
             description: v.description,
         })

@@ -24,25 +24,26 @@ pub fn pieces(text: &str, language: Language) -> Vec<String> {
     segment::pieces(&strip_markup(&text))
 }
 
-/// IPA of one piece, punctuation put back where it was.
-pub fn phonemes(piece: &str, language: Language) -> Result<String, String> {
+/// IPA of one piece in espeak-ng's `voice` (`en-us`, `en-gb`, `fr`...), punctuation put back
+/// where it was.
+pub fn phonemes(piece: &str, voice: &str) -> Result<String, String> {
     let mut out = String::new();
     let mut run = String::new();
     for c in piece.chars() {
         if PROSODY_MARKS.contains(&c) {
-            push_run(&mut out, &mut run, language)?;
+            push_run(&mut out, &mut run, voice)?;
             out.push(c);
         } else {
             run.push(c);
         }
     }
-    push_run(&mut out, &mut run, language)?;
+    push_run(&mut out, &mut run, voice)?;
     Ok(out.trim().to_string())
 }
 
-fn push_run(out: &mut String, run: &mut String, language: Language) -> Result<(), String> {
+fn push_run(out: &mut String, run: &mut String, voice: &str) -> Result<(), String> {
     if run.chars().any(char::is_alphanumeric) {
-        let ipa = espeak::phonemize(run, language.espeak_voice())?;
+        let ipa = espeak::phonemize(run, voice)?;
         if !out.is_empty() && !out.ends_with(' ') {
             out.push(' ');
         }
@@ -73,7 +74,7 @@ mod tests {
 
     #[test]
     fn punctuation_survives_phonemisation() {
-        let ipa = phonemes("Hello, world!", Language::English).unwrap();
+        let ipa = phonemes("Hello, world!", Language::English.espeak_voice()).unwrap();
         assert!(ipa.contains(','), "{ipa}");
         assert!(ipa.ends_with('!'), "{ipa}");
         assert!(ipa.contains("wˈɜːld"), "{ipa}");
