@@ -89,10 +89,10 @@ pub struct ServeConfig {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VoiceSettings {
-    /// `piper` or `kokoro`.
+    /// `piper`, `kokoro` or `hibari`.
     pub model: String,
-    /// `en_US-joe-medium` (Piper), or a Kokoro voice: `jf_alpha`, `jf_gongitsune`, `jf_nezumi`,
-    /// `jf_tebukuro`, `jm_kumo`.
+    /// `en_US-joe-medium` (Piper), `heart` or `heart_bright` (hibari), or a Kokoro speaker:
+    /// `af_heart`, `bm_george`, `ff_siwis`, `jf_alpha`... (`GET /v1/audio/voices` lists them).
     pub speaker: String,
     #[serde(default = "normal_speed")]
     pub speed: f64,

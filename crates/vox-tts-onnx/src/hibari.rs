@@ -10,7 +10,7 @@ use ort::value::Tensor;
 use rand::SeedableRng;
 
 use crate::TtsError;
-use crate::phoneme_ids::{self, kokoro_symbols};
+use crate::phoneme_ids::{self, Accent, kokoro_symbols};
 use crate::vocoder::{BINS, Spectra, Vocoder, VoiceShift};
 
 pub use crate::vocoder::SAMPLE_RATE;
@@ -77,7 +77,8 @@ impl HibariModel {
         speed: f32,
         cancel: &RunOptions,
     ) -> Result<Vec<f32>, TtsError> {
-        let ids = phoneme_ids::ids(&self.vocab, &kokoro_symbols(ipa), MAX_PHONEMES);
+        // hibari learnt American English only.
+        let ids = phoneme_ids::ids(&self.vocab, &kokoro_symbols(ipa, Accent::American), MAX_PHONEMES);
         self.speak_ids(ids, speaker, speed, cancel)
     }
 

@@ -9,7 +9,7 @@ use ort::session::{RunOptions, Session};
 use ort::value::Tensor;
 
 use crate::TtsError;
-use crate::phoneme_ids::{self, kokoro_symbols};
+use crate::phoneme_ids::{self, Accent, kokoro_symbols};
 
 pub const SAMPLE_RATE: u32 = 24_000;
 /// Kokoro's context: 510 phonemes plus the two boundary tokens.
@@ -65,7 +65,12 @@ impl KokoroModel {
             .voices
             .get(voice)
             .ok_or_else(|| TtsError::Synthesis(format!("kokoro has no voice {voice}")))?;
-        let tokens = phoneme_ids::ids(&self.vocab, &kokoro_symbols(ipa), MAX_PHONEMES);
+        // Speakers named `a*_` are American; the others learnt their language's own IPA.
+        let accent = match voice.starts_with('a') {
+            true => Accent::American,
+            false => Accent::Other,
+        };
+        let tokens = phoneme_ids::ids(&self.vocab, &kokoro_symbols(ipa, accent), MAX_PHONEMES);
         let phonemes = tokens.len() - 2;
         if phonemes == 0 {
             return Ok(Vec::new());

@@ -6,10 +6,20 @@ use std::path::Path;
 
 use crate::TtsError;
 
+/// Whose conventions a speaker learnt: misaki's American English writes no vowel length, a flap
+/// as `T` and r-coloured vowels with their `ɹ`; the other speakers keep espeak-ng's IPA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accent {
+    American,
+    Other,
+}
+
 /// Kokoro was trained on misaki's symbols, which write English diphthongs and affricates as
-/// single letters; espeak-ng's IPA is mapped onto them.
-pub fn kokoro_symbols(ipa: &str) -> String {
-    [
+/// single letters; espeak-ng's IPA is mapped onto them. American speakers get misaki's American
+/// spelling too: read with espeak-ng's length marks and flaps, hibari misheard about one word in
+/// ten ("leaves at seven forty-five" came back as "Lee was at 7'4'5'").
+pub fn kokoro_symbols(ipa: &str, accent: Accent) -> String {
+    let shared = [
         ("eɪ", "A"),
         ("aɪ", "I"),
         ("aʊ", "W"),
@@ -20,9 +30,16 @@ pub fn kokoro_symbols(ipa: &str) -> String {
         ("dʒ", "ʤ"),
         ("ɜːɹ", "ɜɹ"),
         ("ɚ", "əɹ"),
-    ]
-    .iter()
-    .fold(ipa.to_string(), |text, (from, to)| text.replace(from, to))
+    ];
+    let american = [("ɔːɹ", "ɔɹ"), ("oːɹ", "ɔɹ"), ("ɜː", "ɜɹ"), ("ɾ", "T"), ("ː", "")];
+    let rules = match accent {
+        Accent::American => &[&shared[..], &american[..]][..],
+        Accent::Other => &[&shared[..]][..],
+    };
+    rules
+        .iter()
+        .flat_map(|set| set.iter())
+        .fold(ipa.to_string(), |text, (from, to)| text.replace(from, to))
 }
 
 /// `symbols` as ids, at most `max` of them, between the two boundary tokens.
@@ -62,8 +79,17 @@ mod tests {
 
     #[test]
     fn diphthongs_become_misaki_letters() {
-        assert_eq!(kokoro_symbols("həlˈoʊ"), "həlˈO");
-        assert_eq!(kokoro_symbols("tʃˈeɪs"), "ʧˈAs");
+        assert_eq!(kokoro_symbols("həlˈoʊ", Accent::Other), "həlˈO");
+        assert_eq!(kokoro_symbols("tʃˈeɪs", Accent::Other), "ʧˈAs");
+    }
+
+    #[test]
+    fn american_speakers_get_misakis_american_spelling() {
+        // espeak-ng en-us: "forty-five", "birds", "fourteen".
+        assert_eq!(kokoro_symbols("fˈɔːɹɾifˈaɪv", Accent::American), "fˈɔɹTifˈIv");
+        assert_eq!(kokoro_symbols("bˈɜːdz", Accent::American), "bˈɜɹdz");
+        assert_eq!(kokoro_symbols("fˈoːɹtiːn", Accent::American), "fˈɔɹtin");
+        assert_eq!(kokoro_symbols("bˈɜːdz", Accent::Other), "bˈɜːdz");
     }
 
     #[test]

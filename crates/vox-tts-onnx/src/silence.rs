@@ -8,8 +8,9 @@
 const SILENT_RMS: f32 = 0.003;
 const WINDOW_SECS: f32 = 0.01;
 /// Kept before the first and after the last window of speech: onsets rise and soft endings (a
-/// final "s") fade through the threshold.
-const LEAD_MARGIN_SECS: f32 = 0.10;
+/// final "s") fade through the threshold. The lead is heard as a delay before an answer's first
+/// word, so it is short: onsets cross -50 dBFS within a few milliseconds of becoming audible.
+const LEAD_MARGIN_SECS: f32 = 0.05;
 const TAIL_MARGIN_SECS: f32 = 0.15;
 
 /// Removes the silence before and after the speech in `samples`; all of it if none is heard.
@@ -37,7 +38,7 @@ mod tests {
     use super::*;
 
     const RATE: u32 = 1000;
-    /// The margins in samples at 1 kHz: 100 before, 150 after.
+    /// The margins in samples at 1 kHz: 50 before, 150 after.
     const LEAD: usize = (RATE as f32 * LEAD_MARGIN_SECS) as usize;
     const TAIL: usize = (RATE as f32 * TAIL_MARGIN_SECS) as usize;
 
@@ -51,7 +52,7 @@ mod tests {
         samples.extend(tone(200));
         samples.extend(vec![0.0; 500]);
         trim(&mut samples, RATE);
-        assert_eq!((LEAD, TAIL), (100, 150));
+        assert_eq!((LEAD, TAIL), (50, 150));
         assert_eq!(samples.len(), LEAD + 200 + TAIL);
         assert!(samples[..LEAD].iter().all(|&s| s == 0.0));
         assert_eq!(samples[LEAD], 0.5);

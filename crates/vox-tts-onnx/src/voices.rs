@@ -105,9 +105,11 @@ const BUILTIN: [(&str, &str, &str, f64, &str); 13] = [
 
 /// The native Kokoro speakers of the other languages it learnt with espeak-ng phonemes:
 /// (language, female, male). French has only a woman's voice.
-const NATIVE: [(Language, &str, &str); 2] = [
+const NATIVE: [(Language, &str, &str); 4] = [
     (Language::French, "ff_siwis", "ff_siwis"),
     (Language::Spanish, "ef_dora", "em_alex"),
+    (Language::Italian, "if_sara", "im_nicola"),
+    (Language::Portuguese, "pf_dora", "pm_alex"),
 ];
 /// Reads a language no installed speaker is native in (German): of Kokoro's speakers, the
 /// one Whisper understood best in French before the native packs came.

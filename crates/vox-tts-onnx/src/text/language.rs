@@ -7,6 +7,8 @@ pub enum Language {
     French,
     Spanish,
     German,
+    Italian,
+    Portuguese,
 }
 
 const FRENCH: &[&str] = &[
@@ -23,6 +25,45 @@ const GERMAN: &[&str] = &[
     "wir", "auf", "für", "den", "dem", "sind", "auch", "hallo", "danke", "ja", "nein", "aber", "was",
     "bitte", "von",
 ];
+// Words the Romance neighbours share ("que", "de", "a", "una", "non") are left to the language
+// that uses them most, so each list below tells its own language apart.
+const ITALIAN: &[&str] = &[
+    "il",
+    "di",
+    "che",
+    "è",
+    "sono",
+    "per",
+    "della",
+    "gli",
+    "questo",
+    "questa",
+    "ciao",
+    "grazie",
+    "anche",
+    "molto",
+    "ho",
+    "hai",
+    "nel",
+    "alla",
+    "buongiorno",
+    "perché",
+    "cosa",
+    "io",
+    "lui",
+    "noi",
+    "voi",
+    "loro",
+    "sei",
+    "delle",
+    "dei",
+    "mio",
+];
+const PORTUGUESE: &[&str] = &[
+    "não", "você", "obrigado", "obrigada", "olá", "um", "os", "do", "da", "dos", "das", "em", "muito", "sim",
+    "eu", "ele", "ela", "nós", "mas", "com", "está", "são", "também", "isso", "bom", "dia", "tudo", "meu",
+    "minha", "uma",
+];
 const ENGLISH: &[&str] = &[
     "the", "and", "is", "are", "you", "of", "to", "what", "it", "in", "a", "that", "this", "with", "for",
     "on", "i", "be", "have", "not", "hello", "yes", "thanks", "can", "how", "do", "was", "my", "your", "he",
@@ -36,6 +77,8 @@ impl Language {
             "fr" => Some(Self::French),
             "es" => Some(Self::Spanish),
             "de" => Some(Self::German),
+            "it" => Some(Self::Italian),
+            "pt" => Some(Self::Portuguese),
             _ => None,
         }
     }
@@ -46,6 +89,9 @@ impl Language {
             Self::French => "fr",
             Self::Spanish => "es",
             Self::German => "de",
+            Self::Italian => "it",
+            // Kokoro's Portuguese speakers are Brazilian.
+            Self::Portuguese => "pt-br",
         }
     }
 
@@ -63,6 +109,8 @@ impl Language {
             (Self::French, count(FRENCH) + letters("çèêëàâùûœîï")),
             (Self::Spanish, count(SPANISH) + letters("ñ¿¡áíóú")),
             (Self::German, count(GERMAN) + letters("ßäöü")),
+            (Self::Italian, count(ITALIAN) + letters("ìò")),
+            (Self::Portuguese, count(PORTUGUESE) + letters("ãõ")),
         ];
         scores
             .into_iter()
@@ -78,7 +126,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn detects_the_four_languages() {
+    fn detects_the_six_languages() {
         assert_eq!(
             Language::detect("Is a golden retriever a good family dog?"),
             Language::English
@@ -95,6 +143,18 @@ mod tests {
             Language::detect("Hallo, wie geht es dir? Ich bin müde."),
             Language::German
         );
+        assert_eq!(
+            Language::detect("Ciao, come stai? Questo è il mio libro, grazie."),
+            Language::Italian
+        );
+        assert_eq!(
+            Language::detect("Olá, tudo bem? Eu não sei, mas você está certo."),
+            Language::Portuguese
+        );
+        assert_eq!(
+            Language::detect("Hola, ¿qué tal? Yo no sé, pero usted tiene razón."),
+            Language::Spanish
+        );
     }
 
     #[test]
@@ -106,6 +166,7 @@ mod tests {
     fn codes() {
         assert_eq!(Language::from_code("fr"), Some(Language::French));
         assert_eq!(Language::from_code("de-DE"), Some(Language::German));
+        assert_eq!(Language::from_code("pt-BR"), Some(Language::Portuguese));
         assert_eq!(Language::from_code("ja"), None);
     }
 }
