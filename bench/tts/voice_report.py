@@ -1,11 +1,11 @@
 """Every voice side by side, in one run, on a Vox it starts: word error rate as heard by an
 independent recogniser (faster-whisper, greedy, on Vox's whisper-base weights), median pitch,
 spectral centroid, time to the first audio byte of /v1/audio/speech (the first piece's
-synthesis) and real-time factor; then French and Spanish answers read by the voices that
-stand in for them.
+synthesis) and real-time factor; then French, Spanish, Italian and Portuguese read for alloy
+and echo (by the native speakers that stand in for them).
 
 python3 bench/tts/voice_report.py VOX_BINARY MODELS_DIR THREADS [VOICE...]
-(scripts/bench-voices sets it up; default voices: the 13 OpenAI names)
+(scripts/bench-voices sets it up; default voices: the 13 OpenAI names; "-" alone: languages only)
 """
 
 import http.client
@@ -61,6 +61,18 @@ SPANISH = [
     "Los niños juegan al fútbol en el patio de la escuela.",
     "Mi padre lee el periódico todas las mañanas.",
     "Ella toma el autobús para ir al trabajo.",
+]
+ITALIAN = [
+    "Buongiorno, vorrei un caffè e un cornetto, per favore.",
+    "Il treno per Roma parte alle otto di mattina.",
+    "Mia sorella abita in una piccola casa vicino al mare.",
+    "Il sabato andiamo al mercato a comprare la verdura.",
+]
+PORTUGUESE = [
+    "Olá, eu queria um café com leite, por favor.",
+    "O trem para São Paulo sai às oito da manhã.",
+    "Minha irmã mora numa casa pequena perto do mar.",
+    "No sábado nós vamos ao mercado comprar legumes.",
 ]
 FIRST_PIECE = "Yes, golden retrievers are great family dogs."
 UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen " \
@@ -214,7 +226,7 @@ def report_language(whisper, port, name, code, sentences, voices):
 
 def main():
     vox_binary, models_dir, threads = sys.argv[1], sys.argv[2], sys.argv[3]
-    voices = sys.argv[4:] or OPENAI_VOICES
+    voices = OPENAI_VOICES if len(sys.argv) == 4 else [v for v in sys.argv[4:] if v != "-"]
     whisper = WhisperModel(f"{models_dir}/whisper-base", device="cpu", compute_type="int8", cpu_threads=int(threads))
     port = 8794
     vox = subprocess.Popen([vox_binary, "serve", "--addr", f"127.0.0.1:{port}", "--profile", "default",
@@ -231,6 +243,8 @@ def main():
             report_voice(whisper, port, voice, catalog[voice])
         report_language(whisper, port, "French", "fr", FRENCH, ["alloy", "echo"])
         report_language(whisper, port, "Spanish", "es", SPANISH, ["alloy", "echo"])
+        report_language(whisper, port, "Italian", "it", ITALIAN, ["alloy", "echo"])
+        report_language(whisper, port, "Portuguese", "pt", PORTUGUESE, ["alloy", "echo"])
     finally:
         vox.terminate()
         vox.wait()

@@ -46,6 +46,7 @@ const ITALIAN: &[&str] = &[
     "hai",
     "nel",
     "alla",
+    "alle",
     "buongiorno",
     "perché",
     "cosa",
@@ -58,6 +59,13 @@ const ITALIAN: &[&str] = &[
     "delle",
     "dei",
     "mio",
+    "mia",
+    "vorrei",
+    "favore",
+    "bene",
+    "buona",
+    "tutto",
+    "prego",
 ];
 const PORTUGUESE: &[&str] = &[
     "não", "você", "obrigado", "obrigada", "olá", "um", "os", "do", "da", "dos", "das", "em", "muito", "sim",
@@ -145,6 +153,11 @@ mod tests {
         );
         assert_eq!(
             Language::detect("Ciao, come stai? Questo è il mio libro, grazie."),
+            Language::Italian
+        );
+        // French shares "un" and "è" with Italian.
+        assert_eq!(
+            Language::detect("Buongiorno, vorrei un caffè e un cornetto, per favore."),
             Language::Italian
         );
         assert_eq!(
