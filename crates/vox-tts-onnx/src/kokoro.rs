@@ -66,9 +66,10 @@ impl KokoroModel {
             .get(voice)
             .ok_or_else(|| TtsError::Synthesis(format!("kokoro has no voice {voice}")))?;
         // Speakers named `a*_` are American; the others learnt their language's own IPA.
-        let accent = match voice.starts_with('a') {
-            true => Accent::American,
-            false => Accent::Other,
+        let accent = if voice.starts_with('a') {
+            Accent::American
+        } else {
+            Accent::Other
         };
         let tokens = phoneme_ids::ids(&self.vocab, &kokoro_symbols(ipa, accent), MAX_PHONEMES);
         let phonemes = tokens.len() - 2;

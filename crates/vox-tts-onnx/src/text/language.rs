@@ -135,39 +135,35 @@ mod tests {
 
     #[test]
     fn detects_the_six_languages() {
-        assert_eq!(
-            Language::detect("Is a golden retriever a good family dog?"),
-            Language::English
-        );
-        assert_eq!(
-            Language::detect("Bonjour, comment allez-vous aujourd'hui ? C'est très bien."),
-            Language::French
-        );
-        assert_eq!(
-            Language::detect("Hola, ¿cómo estás? Muy bien, gracias."),
-            Language::Spanish
-        );
-        assert_eq!(
-            Language::detect("Hallo, wie geht es dir? Ich bin müde."),
-            Language::German
-        );
-        assert_eq!(
-            Language::detect("Ciao, come stai? Questo è il mio libro, grazie."),
-            Language::Italian
-        );
-        // French shares "un" and "è" with Italian.
-        assert_eq!(
-            Language::detect("Buongiorno, vorrei un caffè e un cornetto, per favore."),
-            Language::Italian
-        );
-        assert_eq!(
-            Language::detect("Olá, tudo bem? Eu não sei, mas você está certo."),
-            Language::Portuguese
-        );
-        assert_eq!(
-            Language::detect("Hola, ¿qué tal? Yo no sé, pero usted tiene razón."),
-            Language::Spanish
-        );
+        let cases = [
+            ("Is a golden retriever a good family dog?", Language::English),
+            (
+                "Bonjour, comment allez-vous aujourd'hui ? C'est très bien.",
+                Language::French,
+            ),
+            ("Hola, ¿cómo estás? Muy bien, gracias.", Language::Spanish),
+            (
+                "Hola, ¿qué tal? Yo no sé, pero usted tiene razón.",
+                Language::Spanish,
+            ),
+            ("Hallo, wie geht es dir? Ich bin müde.", Language::German),
+            (
+                "Ciao, come stai? Questo è il mio libro, grazie.",
+                Language::Italian,
+            ),
+            // French shares "un" and "è" with Italian.
+            (
+                "Buongiorno, vorrei un caffè e un cornetto, per favore.",
+                Language::Italian,
+            ),
+            (
+                "Olá, tudo bem? Eu não sei, mas você está certo.",
+                Language::Portuguese,
+            ),
+        ];
+        for (text, language) in cases {
+            assert_eq!(Language::detect(text), language, "{text}");
+        }
     }
 
     #[test]
