@@ -36,9 +36,10 @@ pub struct HibariModel {
     session: Session,
     vocab: HashMap<char, i64>,
     vocoder: Vocoder,
-    /// The noise branch's source: seeded per piece, so one text always sounds the same.
-    seed: u64,
 }
+
+/// The noise branch's source is seeded per piece, so one text always sounds the same.
+const NOISE_SEED: u64 = 0x7669_6f78;
 
 impl HibariModel {
     pub fn load(session: Session, dir: &Path) -> Result<Self, TtsError> {
@@ -53,7 +54,6 @@ impl HibariModel {
             session,
             vocab,
             vocoder: Vocoder::default(),
-            seed: 0x7669_6f78,
         })
     }
 
@@ -98,7 +98,7 @@ impl HibariModel {
         if ids.len() <= 2 {
             return Ok(Vec::new());
         }
-        let mut rng = rand::rngs::StdRng::seed_from_u64(self.seed ^ ids.len() as u64);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(NOISE_SEED ^ ids.len() as u64);
         let spectra = self.spectra(ids, speed, cancel)?;
         Ok(self.vocoder.synthesize(&spectra, shift, &mut rng))
     }
