@@ -147,13 +147,44 @@ pub fn run_child() -> std::io::Result<()> {
     let limits = DecodeLimits {
         max_bytes: u64::from_le_bytes(header[..8].try_into().unwrap_or_default()) as usize,
         max_duration: Duration::from_secs(u64::from_le_bytes(header[8..].try_into().unwrap_or_default())),
+        max_decoded_bytes: None,
     };
     let mut bytes = Vec::new();
     stdin.take(limits.max_bytes as u64 + 1).read_to_end(&mut bytes)?;
+    let limits = DecodeLimits {
+        max_decoded_bytes: decoding_memory(bytes.len()),
+        ..limits
+    };
     let reply = encode_reply(crate::decode(&bytes, &limits));
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&reply)?;
     stdout.flush()
+}
+
+#[cfg(not(unix))]
+fn decoding_memory(_input_bytes: usize) -> Option<u64> {
+    None
+}
+
+/// What the child's address-space limit leaves for decoded samples: the input is held twice
+/// (read, and in symphonia's source), the reply once more as bytes, and the program itself
+/// with its codecs' buffers needs the rest.
+#[cfg(unix)]
+fn decoding_memory(input_bytes: usize) -> Option<u64> {
+    const PROGRAM_RESERVE: u64 = 384 << 20;
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct passed to it.
+    if unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut limit) } != 0 || limit.rlim_cur == libc::RLIM_INFINITY {
+        return None;
+    }
+    let left = limit
+        .rlim_cur
+        .saturating_sub(2 * input_bytes as u64 + PROGRAM_RESERVE);
+    // Samples, then the same samples again as the reply's bytes.
+    Some(left / 2)
 }
 
 fn after_magic(output: &[u8]) -> &[u8] {
@@ -182,6 +213,7 @@ fn encode_payload(result: Result<AudioBuffer, AudioError>) -> Vec<u8> {
             let (kind, detail) = match &err {
                 AudioError::TooLarge { .. } => (b'B', String::new()),
                 AudioError::TooLong { limit_secs } => (b'L', limit_secs.to_string()),
+                AudioError::TooLargeToDecode { sample_rate } => (b'M', sample_rate.to_string()),
                 AudioError::Undecodable { detail } | AudioError::Encoder(detail) => (b'U', detail.clone()),
             };
             let mut out = ERROR.to_vec();
@@ -203,6 +235,9 @@ fn parse_reply(reply: &[u8]) -> Result<AudioBuffer, AudioError> {
         }),
         [b'E', b'R', b'L', secs @ ..] => Err(AudioError::TooLong {
             limit_secs: String::from_utf8_lossy(secs).parse().unwrap_or_default(),
+        }),
+        [b'E', b'R', b'M', rate @ ..] => Err(AudioError::TooLargeToDecode {
+            sample_rate: String::from_utf8_lossy(rate).parse().unwrap_or_default(),
         }),
         [b'E', b'R', _, detail @ ..] => Err(AudioError::undecodable(
             String::from_utf8_lossy(detail).to_string(),
@@ -229,6 +264,11 @@ mod tests {
                 limit_secs: 9
             })))),
             Err(AudioError::TooLong { limit_secs: 9 })
+        );
+        let too_large = AudioError::TooLargeToDecode { sample_rate: 384_000 };
+        assert_eq!(
+            parse_reply(after_magic(&encode_reply(Err(too_large.clone())))),
+            Err(too_large)
         );
         assert!(matches!(parse_reply(b""), Err(AudioError::Undecodable { .. })));
         assert!(matches!(

@@ -6,6 +6,10 @@ use std::time::Duration;
 pub struct DecodeLimits {
     pub max_bytes: usize,
     pub max_duration: Duration,
+    /// Bytes the decoded samples may occupy; `None`: no bound beyond the duration. A decoding
+    /// child sets it from its memory limit, so audio whose sample rate and length would
+    /// exhaust that limit is refused with `TooLargeToDecode` instead of killing the child.
+    pub max_decoded_bytes: Option<u64>,
 }
 
 impl DecodeLimits {
@@ -13,11 +17,18 @@ impl DecodeLimits {
     pub const DEFAULT: DecodeLimits = DecodeLimits {
         max_bytes: 20 * 1024 * 1024,
         max_duration: Duration::from_secs(30 * 60),
+        max_decoded_bytes: None,
     };
 
     /// The most frames of audio at `rate` these limits allow.
     pub fn max_frames(&self, rate: u32) -> u64 {
         self.max_duration.as_secs().saturating_mul(u64::from(rate))
+    }
+
+    /// Whether `samples` decoded samples fit the memory bound.
+    pub(crate) fn fits_in_memory(&self, samples: u64) -> bool {
+        self.max_decoded_bytes
+            .is_none_or(|max| samples.saturating_mul(4) <= max)
     }
 
     pub(crate) fn too_long(&self) -> crate::AudioError {

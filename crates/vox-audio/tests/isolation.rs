@@ -74,3 +74,25 @@ fn limits_reach_the_child() {
         Err(AudioError::TooLong { limit_secs: 2 })
     );
 }
+
+#[test]
+fn audio_beyond_the_decoding_memory_is_too_large_not_undecodable() {
+    let bytes = encode(OutputFormat::Flac, &signal(30.0, RATE)).unwrap();
+    // 30 s at 24 kHz is 2.9 MB of samples; the bound allows one.
+    let tight = DecodeLimits {
+        max_decoded_bytes: Some(1 << 20),
+        ..DecodeLimits::DEFAULT
+    };
+    assert_eq!(
+        vox_audio::decode(&bytes, &tight),
+        Err(AudioError::TooLargeToDecode { sample_rate: RATE })
+    );
+    let roomy = DecodeLimits {
+        max_decoded_bytes: Some(8 << 20),
+        ..DecodeLimits::DEFAULT
+    };
+    assert_eq!(
+        vox_audio::decode(&bytes, &roomy).unwrap().samples.len(),
+        30 * RATE as usize
+    );
+}

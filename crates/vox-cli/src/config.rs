@@ -13,6 +13,7 @@ use serde::Deserialize;
 use vox_server::auth::KeyRing;
 use vox_server::{Deployment, ServerSettings, defaults};
 
+use crate::door_config::{Door, DoorConfig};
 use crate::models::ModelLocation;
 
 /// Settings a person may set. Every field is optional here so that a flag, a variable and the
@@ -75,6 +76,10 @@ pub struct ServeConfig {
     #[serde(flatten)]
     pub models: ModelLocation,
 
+    /// `[door]`: connection limits, browser origins, the longest expected wait.
+    #[command(flatten)]
+    pub door: DoorConfig,
+
     /// Voices by name (file only): new ids, or OpenAI names given another speaker.
     #[arg(skip)]
     pub voices: BTreeMap<String, VoiceSettings>,
@@ -119,6 +124,7 @@ pub struct Config {
     pub llm_slots: usize,
     pub llm_context: usize,
     pub voices: BTreeMap<String, VoiceSettings>,
+    pub door: Door,
 }
 
 impl ServeConfig {
@@ -146,6 +152,7 @@ impl ServeConfig {
             llm_slots: self.llm_slots.or(file.llm_slots),
             llm_context: self.llm_context.or(file.llm_context),
             models: self.models.over(file.models),
+            door: self.door.over(file.door),
             deployments: file.deployments.into_iter().chain(self.deployments).collect(),
             voices: file.voices.into_iter().chain(self.voices).collect(),
         }
@@ -213,6 +220,7 @@ impl ServeConfig {
             max_audio_duration: Duration::from_secs(max_audio_secs),
             deployments: deployments(self.deployments, self.profile.as_deref())?,
             models: self.models,
+            door: self.door.resolve()?,
         })
     }
 }
@@ -280,6 +288,9 @@ impl Config {
             max_audio_duration: self.max_audio_duration,
             audio_ttl: self.audio_ttl,
             decode_place,
+            connections: self.door.connections,
+            cors: self.door.cors.clone(),
+            max_wait: self.door.max_wait,
         }
     }
 
@@ -308,6 +319,18 @@ impl Config {
             self.threads,
             self.llm_slots,
             self.llm_context,
+        );
+        let limits = &self.door.connections;
+        text += &format!(
+            "\n[door]\nheader_timeout_secs = {}\nidle_timeout_secs = {}\nbody_timeout_secs = {}\n\
+             body_min_rate = {}\nmax_connections = {}\ncors_origins = {:?}\nmax_wait_secs = {}\n",
+            limits.header_timeout.as_secs(),
+            limits.idle_timeout.as_secs(),
+            limits.body_timeout.as_secs(),
+            limits.body_min_bytes_per_sec,
+            limits.max_connections,
+            self.door.cors,
+            self.door.max_wait.as_secs_f64(),
         );
         for d in &self.deployments {
             text += &format!(

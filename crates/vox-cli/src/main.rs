@@ -2,6 +2,7 @@
 
 mod client;
 mod config;
+mod door_config;
 mod engines;
 mod models;
 mod serve;

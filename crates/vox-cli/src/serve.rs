@@ -60,6 +60,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    fit_open_file_limit(config.door.connections.max_connections);
     let installed = check_models(&config)?;
     let store_path = config.store_path();
     let store: Arc<dyn AudioStore> = Arc::new(EmbeddedStore::open(&store_path).with_context(|| {
@@ -87,6 +88,40 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     vox_server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// File descriptors besides connections: models, the store, decoder children, logs.
+const RESERVED_FILES: u64 = 256;
+
+/// Raises the soft open-file limit (often 1024) toward the hard one, so the connection cap and
+/// not the kernel decides how many sockets are held; warns if even the hard limit is below it.
+fn fit_open_file_limit(max_connections: usize) {
+    let wanted = max_connections as u64 + RESERVED_FILES;
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed to them.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return;
+    }
+    if limit.rlim_cur < wanted {
+        let raised = libc::rlimit {
+            rlim_cur: wanted.min(limit.rlim_max),
+            rlim_max: limit.rlim_max,
+        };
+        // SAFETY: as above.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            limit = raised;
+        }
+    }
+    if limit.rlim_cur < wanted {
+        tracing::warn!(
+            open_files = limit.rlim_cur,
+            max_connections,
+            "the open-file limit is below max_connections; lower max_connections or raise `ulimit -n`"
+        );
+    }
 }
 
 /// Untrusted audio is decoded by this same binary in a child process (`vox internal-decode-audio`).

@@ -4,6 +4,11 @@
 /// The tag every prompt tells the model to wrap a call in (Qwen's own convention, which Vox also
 /// teaches models whose template knows no tools).
 pub const TOOL_CALL_OPEN: &str = "<tool_call>";
+/// Small models also write their call as a Markdown code block (```json {...} ```): with tools
+/// on, a fence is held back like the tag until the answer shows what it held.
+pub const CODE_FENCE: &str = "```";
+/// Where a captured tool call may begin.
+const CALL_MARKERS: [&str; 2] = [TOOL_CALL_OPEN, CODE_FENCE];
 
 #[derive(Debug)]
 pub struct OutputFilter {
@@ -45,7 +50,10 @@ impl OutputFilter {
         }
         self.held.push_str(text);
         let stop_at = self.first_stop();
-        let tool_at = self.tools.then(|| self.held.find(TOOL_CALL_OPEN)).flatten();
+        let tool_at = self
+            .tools
+            .then(|| CALL_MARKERS.iter().filter_map(|m| self.held.find(m)).min())
+            .flatten();
         match (stop_at, tool_at) {
             (Some(stop), tool) if tool.is_none_or(|t| stop < t) => {
                 let shown = self.held[..stop].to_string();
@@ -114,7 +122,7 @@ impl OutputFilter {
             .stops
             .iter()
             .map(String::as_str)
-            .chain(self.tools.then_some(TOOL_CALL_OPEN));
+            .chain(CALL_MARKERS.iter().copied().filter(|_| self.tools));
         let mut longest = 0;
         for marker in markers {
             for (start, _) in self.held.char_indices() {
@@ -186,6 +194,17 @@ mod tests {
         assert_eq!(
             end.tool_text.unwrap(),
             "<tool_call>\n{\"name\": \"f\"}</tool_call>"
+        );
+    }
+
+    #[test]
+    fn a_fenced_block_is_captured_with_tools_on() {
+        let mut filter = OutputFilter::new(vec![], true, None);
+        let (shown, _) = feed(&mut filter, &["Checking. `", "``json\n{\"name\": \"f\"}\n```"]);
+        assert_eq!(shown, "Checking. ");
+        assert_eq!(
+            filter.finish().tool_text.unwrap(),
+            "```json\n{\"name\": \"f\"}\n```"
         );
     }
 

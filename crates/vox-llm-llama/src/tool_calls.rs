@@ -1,10 +1,12 @@
-//! Tool calls read back from the model's text: `<tool_call>{"name": .., "arguments": ..}</tool_call>`
-//! blocks, or one bare JSON object of that shape.
+//! Tool calls read back from the model's text, in the forms small models actually write them:
+//! `<tool_call>{"name": .., "arguments": ..}</tool_call>` blocks, Markdown code blocks
+//! (```json {...} ```), or bare JSON; each holding one call object, an array of them, or an
+//! OpenAI-shaped `{"type": "function", "function": {...}}`.
 
 use serde_json::Value;
 use vox_engine::chat::ToolCall;
 
-use crate::output::TOOL_CALL_OPEN;
+use crate::output::{CODE_FENCE, TOOL_CALL_OPEN};
 
 const TOOL_CALL_CLOSE: &str = "</tool_call>";
 
@@ -16,22 +18,54 @@ pub fn parse_tool_calls(text: &str, declared: &[String]) -> Option<Vec<ToolCall>
             .skip(1)
             .map(|part| part.split(TOOL_CALL_CLOSE).next().unwrap_or(part))
             .collect()
+    } else if text.trim_start().starts_with(CODE_FENCE) {
+        fenced_blocks(text)?
     } else {
         vec![text]
     };
-    let calls = bodies
-        .into_iter()
-        .map(|body| parse_one(body, declared))
-        .collect::<Option<Vec<_>>>()?;
+    let mut calls = Vec::new();
+    for body in bodies {
+        calls.extend(parse_body(body, declared)?);
+    }
     (!calls.is_empty()).then_some(calls)
 }
 
-fn parse_one(body: &str, declared: &[String]) -> Option<ToolCall> {
+/// The insides of every code block (the language tag dropped); `None` if text sits outside them.
+fn fenced_blocks(text: &str) -> Option<Vec<&str>> {
+    let mut blocks = Vec::new();
+    let mut rest = text.trim();
+    while let Some(after) = rest.strip_prefix(CODE_FENCE) {
+        let (inside, next) = after.split_once(CODE_FENCE).unwrap_or((after, ""));
+        // ```json\n{...}: the language tag runs to the first newline or brace.
+        let body_at = inside.find(['{', '[']).unwrap_or(inside.len());
+        let tag = &inside[..body_at];
+        if !tag.trim().chars().all(|c| c.is_ascii_alphanumeric()) {
+            return None;
+        }
+        blocks.push(&inside[body_at..]);
+        rest = next.trim_start();
+    }
+    rest.is_empty().then_some(blocks)
+}
+
+/// One block: a call object or an array of them.
+fn parse_body(body: &str, declared: &[String]) -> Option<Vec<ToolCall>> {
     // The first JSON value; models sometimes trail a stray brace or newline after it.
     let value: Value = serde_json::Deserializer::from_str(body.trim())
         .into_iter::<Value>()
         .next()?
         .ok()?;
+    match value {
+        Value::Array(items) if !items.is_empty() => {
+            items.iter().map(|item| parse_one(item, declared)).collect()
+        }
+        object => Some(vec![parse_one(&object, declared)?]),
+    }
+}
+
+fn parse_one(value: &Value, declared: &[String]) -> Option<ToolCall> {
+    // OpenAI's own shape, which models have seen in training: {"type": "function", "function": {..}}.
+    let value = value.get("function").filter(|f| f.is_object()).unwrap_or(value);
     let name = value.get("name")?.as_str()?;
     if !declared.iter().any(|d| d == name) {
         return None;
@@ -90,6 +124,40 @@ mod tests {
         assert_eq!(
             parse_tool_calls(text, &declared()).unwrap()[0].arguments,
             r#"{"tz": "UTC"}"#
+        );
+    }
+
+    #[test]
+    fn a_fenced_block_is_a_call() {
+        let text = "```json\n{\n  \"name\": \"get_weather\",\n  \"arguments\": {\"city\": \"Paris\"}\n}\n```";
+        let calls = parse_tool_calls(text, &declared()).unwrap();
+        assert_eq!(
+            (calls[0].name.as_str(), calls[0].arguments.as_str()),
+            ("get_weather", r#"{"city":"Paris"}"#)
+        );
+        // Without a language tag, and two blocks in a row.
+        let two = "```\n{\"name\": \"get_time\"}\n```\n```json\n{\"name\": \"get_weather\"}\n```";
+        assert_eq!(parse_tool_calls(two, &declared()).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn arrays_and_openai_shaped_objects_are_calls() {
+        let text = r#"[{"name": "get_time", "arguments": {}}, {"type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Rome\"}"}}]"#;
+        let calls = parse_tool_calls(text, &declared()).unwrap();
+        assert_eq!(calls.len(), 2);
+        assert_eq!(calls[1].name, "get_weather");
+        assert_eq!(calls[1].arguments, r#"{"city": "Rome"}"#);
+    }
+
+    #[test]
+    fn code_that_is_not_a_call_stays_text() {
+        assert!(parse_tool_calls("```python\nprint('hi')\n```", &declared()).is_none());
+        assert!(
+            parse_tool_calls(
+                "```json\n{\"name\": \"get_time\"}\n``` and more words",
+                &declared()
+            )
+            .is_none()
         );
     }
 

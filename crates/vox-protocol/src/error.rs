@@ -85,6 +85,16 @@ impl ProtocolError {
     }
 
     /// The body is not JSON at all: there is no parameter to point at.
+    /// A problem with the body as a whole: no parameter to name (`param` is null).
+    pub fn invalid_body(message: impl Into<String>, code: &'static str) -> Self {
+        Self {
+            kind: ProtocolErrorKind::InvalidRequest,
+            message: message.into(),
+            param: None,
+            code: Some(code),
+        }
+    }
+
     pub fn unparsable_json() -> Self {
         Self {
             kind: ProtocolErrorKind::InvalidRequest,

@@ -313,3 +313,132 @@ fn user_message_without_content() {
     let err = error(json!({"messages": [{"role": "user"}]}));
     assert_eq!(err.param.as_deref(), Some("messages[0].content"));
 }
+
+fn with_tools(tools: Value, choice: Option<Value>) -> Value {
+    let mut body = json!({
+        "model": "gpt-4o-mini",
+        "messages": [{"role": "user", "content": "What's the weather in Paris?"}],
+        "tools": tools,
+    });
+    if let Some(choice) = choice {
+        body["tool_choice"] = choice;
+    }
+    body
+}
+
+fn function(name: &str, parameters: Value) -> Value {
+    json!({"type": "function", "function": {"name": name, "parameters": parameters}})
+}
+
+fn weather() -> Value {
+    function(
+        "get_weather",
+        json!({"type": "object", "properties": {"city": {"type": "string"}}}),
+    )
+}
+
+#[test]
+fn tool_choice_must_name_a_declared_function() {
+    let err = error(with_tools(
+        json!([weather()]),
+        Some(json!({"type": "function", "function": {"name": "g"}})),
+    ));
+    assert_eq!(err.param.as_deref(), Some("tool_choice"));
+    assert!(err.message.contains("no function named 'g'"), "{}", err.message);
+    assert!(
+        check(
+            with_tools(
+                json!([weather()]),
+                Some(json!({"type": "function", "function": {"name": "get_weather"}}))
+            ),
+            false
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn tool_names_must_match_openais_pattern_and_length() {
+    for name in ["a\" ::= \"x\" | root", "get weather", "", "naïve"] {
+        let err = error(with_tools(
+            json!([function(name, json!({"type": "object"}))]),
+            None,
+        ));
+        assert_eq!(err.param.as_deref(), Some("tools[0].function.name"), "{name}");
+        assert!(err.message.contains("^[a-zA-Z0-9_-]+$"), "{}", err.message);
+    }
+    let long = "f".repeat(200);
+    let err = error(with_tools(json!([weather(), function(&long, json!({}))]), None));
+    assert_eq!(err.param.as_deref(), Some("tools[1].function.name"));
+    assert_eq!(err.code, Some("string_above_max_length"));
+    assert!(
+        check(
+            with_tools(json!([function(&"f".repeat(64), json!({}))]), None),
+            false
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn tool_parameters_must_be_a_json_schema_object() {
+    let err = error(with_tools(json!([function("f", json!("notaschema"))]), None));
+    assert_eq!(err.param.as_deref(), Some("tools[0].function.parameters"));
+    assert_eq!(
+        err.message,
+        "Invalid type for 'tools[0].function.parameters': expected an object, but got a string instead."
+    );
+    let err = error(with_tools(json!([function("f", json!({"type": 123}))]), None));
+    assert_eq!(err.code, Some("invalid_function_parameters"));
+    assert!(
+        err.message.starts_with("Invalid schema for function 'f':"),
+        "{}",
+        err.message
+    );
+    let nested = json!({"type": "object", "properties": {"city": {"type": "place"}}});
+    let err = error(with_tools(json!([function("f", nested)]), None));
+    assert!(err.message.contains("/properties/city"), "{}", err.message);
+    let err = error(with_tools(
+        json!([function("f", json!({"required": "city"}))]),
+        None,
+    ));
+    assert!(err.message.contains("'required'"), "{}", err.message);
+}
+
+#[test]
+fn required_tool_choice_needs_tools_and_tools_may_not_be_empty() {
+    let err = error(with_tools(json!([]), Some(json!("required"))));
+    assert_eq!(err.param.as_deref(), Some("tools"));
+    assert_eq!(err.code, Some("empty_array"));
+    let mut body = with_tools(json!([]), Some(json!("required")));
+    body.as_object_mut().unwrap().remove("tools");
+    let err = error(body);
+    assert_eq!(err.param.as_deref(), Some("tool_choice"));
+    assert!(err.message.contains("only allowed when 'tools' are specified"));
+}
+
+#[test]
+fn a_wrong_tool_choice_lists_the_modes() {
+    let err = error(with_tools(json!([weather()]), Some(json!("sometimes"))));
+    assert_eq!(
+        err.message,
+        "Invalid value: 'sometimes'. Supported values are: 'none', 'auto', and 'required'."
+    );
+    assert_eq!(err.param.as_deref(), Some("tool_choice"));
+    let err = error(with_tools(json!([weather()]), Some(json!(7))));
+    assert!(!err.message.contains("untagged"), "{}", err.message);
+    assert!(
+        err.message.contains("'none', 'auto', 'required' or an object"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn a_wrong_stop_is_described_in_the_apis_words() {
+    let err = error(json!({"model": "m", "messages": [{"role": "user", "content": "hi"}], "stop": 5}));
+    assert_eq!(
+        err.message,
+        "Invalid type for 'stop': expected a string or an array of strings, but got an integer instead."
+    );
+}

@@ -113,6 +113,10 @@ async fn admit(state: &AppState, family: RouteFamily, mut request: Request, next
         Verdict::MissingKey => return ApiError::missing_key(shape).into_response(),
         Verdict::InvalidKey(redacted) => return ApiError::invalid_key(shape, &redacted).into_response(),
     };
+    // A connection that carried a valid key is a caller's, kept over anonymous ones at the cap.
+    if let Some(crate::door::ConnectionTag(connection)) = request.extensions().get() {
+        connection.mark_authenticated();
+    }
     if let RouteFamily::AzureDeployment(name) = &family
         && state.settings().deployment(name).is_none()
     {

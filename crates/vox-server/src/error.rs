@@ -46,6 +46,11 @@ pub struct ApiError {
 
 const INVALID_REQUEST: &str = "invalid_request_error";
 const SERVER_ERROR: &str = "server_error";
+/// nginx's status for a request whose client went away; never sent, only logged and counted.
+pub const CLIENT_CLOSED_REQUEST: StatusCode = match StatusCode::from_u16(499) {
+    Ok(status) => status,
+    Err(_) => StatusCode::BAD_REQUEST,
+};
 
 impl ApiError {
     fn openai(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Self {
@@ -163,6 +168,43 @@ impl ApiError {
         .with_code("request_too_large")
     }
 
+    /// 408: the body came too slowly for the connection limits.
+    pub fn body_too_slow(limits: &crate::door::ConnectionLimits) -> Self {
+        Self::openai(
+            StatusCode::REQUEST_TIMEOUT,
+            INVALID_REQUEST,
+            format!(
+                "The request body arrived too slowly: this server waits at most {} s between two \
+                 pieces of a body and, after that, for at least {} bytes per second.",
+                limits.body_timeout.as_secs(),
+                limits.body_min_bytes_per_sec
+            ),
+        )
+        .with_code("request_timeout")
+    }
+
+    /// The body's own framing (chunked encoding) is broken.
+    pub fn malformed_body() -> Self {
+        Self::openai(
+            StatusCode::BAD_REQUEST,
+            INVALID_REQUEST,
+            "The request body could not be read: its transfer encoding is malformed.",
+        )
+        .with_code("invalid_request_body")
+    }
+
+    /// The client left before its request was read or answered. Nobody reads the answer: it
+    /// is logged at debug and counted under status 499, apart from the server's own errors.
+    pub fn client_gone(detail: impl std::fmt::Display) -> Self {
+        tracing::debug!(%detail, "client closed the connection");
+        Self::openai(
+            CLIENT_CLOSED_REQUEST,
+            INVALID_REQUEST,
+            "Client closed the request.",
+        )
+        .with_code("client_closed_request")
+    }
+
     pub fn audio_not_found(id: &str, param: &str) -> Self {
         Self::openai(
             StatusCode::BAD_REQUEST,
@@ -264,6 +306,10 @@ impl ApiError {
                 Self::openai(StatusCode::PAYLOAD_TOO_LARGE, INVALID_REQUEST, err.to_string())
                     .with_code("request_too_large")
             }
+            AudioError::TooLargeToDecode { .. } => {
+                Self::openai(StatusCode::BAD_REQUEST, INVALID_REQUEST, err.to_string())
+                    .with_code("audio_too_large")
+            }
             AudioError::TooLong { .. } => {
                 Self::openai(StatusCode::BAD_REQUEST, INVALID_REQUEST, err.to_string())
                     .with_code("audio_too_long")
@@ -300,9 +346,7 @@ impl From<EngineError> for ApiError {
                 code: Some("context_length_exceeded".into()),
                 ..Self::openai(StatusCode::BAD_REQUEST, INVALID_REQUEST, err.to_string())
             },
-            EngineError::Cancelled => {
-                Self::openai(StatusCode::BAD_REQUEST, INVALID_REQUEST, "Request cancelled.")
-            }
+            EngineError::Cancelled => Self::client_gone("the engine stopped a cancelled request"),
             EngineError::Internal(detail) => Self::internal(detail),
         }
     }

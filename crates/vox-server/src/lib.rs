@@ -9,6 +9,8 @@ pub mod auth;
 mod body;
 mod chat;
 pub mod context;
+pub mod cors;
+pub mod door;
 pub mod engines;
 pub mod error;
 pub mod metrics;
@@ -28,7 +30,7 @@ use axum::Router;
 use axum::http::Request;
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::trace::TraceLayer;
 use vox_store::AudioStore;
 
 pub use settings::{Deployment, ServerSettings, defaults};
@@ -41,11 +43,24 @@ pub fn app(state: AppState) -> Router {
         let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
         tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
     });
-    let trace = trace.on_response(DefaultOnResponse::new().level(tracing::Level::INFO));
+    let trace = trace.on_response(log_response);
+    let cors = cors::layer(&state.settings().cors);
     routes::router(state)
+        .layer(cors)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(trace)
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// One line per answered request; a client that left (499) is routine, so only at debug.
+fn log_response(response: &axum::response::Response, latency: Duration, _span: &tracing::Span) {
+    let status = response.status().as_u16();
+    let latency_ms = latency.as_millis() as u64;
+    if response.status() == error::CLIENT_CLOSED_REQUEST {
+        tracing::debug!(status, latency_ms, "client left before the answer");
+    } else {
+        tracing::info!(status, latency_ms, "finished processing request");
+    }
 }
 
 /// Serves until `shutdown` completes, then lets requests in flight finish.
@@ -54,9 +69,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    door::serve(listener, app(state.clone()), state, shutdown).await
 }
 
 /// Sweeps expired audio records every `every` until the process ends.

@@ -50,6 +50,18 @@ pub mod defaults {
     pub const TEXT_DEPLOYMENT: &str = "gpt-4o-mini";
     /// Names of OpenAI's text chat models that code may send to it.
     pub const TEXT_DEPLOYMENT_ALIASES: [&str; 4] = ["gpt-4o", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano"];
+    /// Time a connection has to send a request's headers (and a new one its first request).
+    pub const HEADER_TIMEOUT_SECS: u64 = 15;
+    /// A kept-alive connection with nothing in flight is closed after this long.
+    pub const IDLE_TIMEOUT_SECS: u64 = 60;
+    /// The longest pause inside a request body, and the grace before its minimum rate.
+    pub const BODY_TIMEOUT_SECS: u64 = 20;
+    /// A request body must average at least this many bytes per second after the grace.
+    pub const BODY_MIN_BYTES_PER_SEC: u64 = 1024;
+    /// Open connections at most (the file descriptor limit is raised to fit them).
+    pub const MAX_CONNECTIONS: usize = 4096;
+    /// Longest expected wait for a request's first audio or transcript before 429.
+    pub const MAX_WAIT_SECS: f64 = 10.0;
     /// The first Azure OpenAI API version with audio chat completions.
     pub const AZURE_API_VERSION: &str = "2025-01-01-preview";
 }
@@ -120,6 +132,10 @@ pub struct ServerSettings {
     pub audio_ttl: Duration,
     /// Where untrusted input audio is decoded (a child process in production).
     pub decode_place: vox_audio::DecodePlace,
+    pub connections: crate::door::ConnectionLimits,
+    pub cors: crate::cors::CorsOrigins,
+    /// A request whose first audio or transcript is expected later than this is refused (429).
+    pub max_wait: Duration,
 }
 
 impl ServerSettings {
@@ -132,6 +148,7 @@ impl ServerSettings {
         vox_audio::DecodeLimits {
             max_bytes: self.max_audio_bytes,
             max_duration: self.max_audio_duration,
+            max_decoded_bytes: None,
         }
     }
 

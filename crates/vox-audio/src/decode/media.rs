@@ -42,11 +42,17 @@ pub fn decode(bytes: &[u8], container: Container, limits: &DecodeLimits) -> Resu
     if params.n_frames.is_some_and(|n| n > max_frames) {
         return Err(limits.too_long());
     }
-    let mut mono = Vec::new();
+    let too_large = AudioError::TooLargeToDecode { sample_rate: rate };
+    if params.n_frames.is_some_and(|n| !limits.fits_in_memory(n)) {
+        return Err(too_large);
+    }
+    // Room for what the header declares, so the vector does not double past the memory bound.
+    let mut mono = Vec::with_capacity(params.n_frames.unwrap_or(0).min(max_frames) as usize);
     while let Some(packet) = next_packet(reader.as_mut())? {
         if packet.track_id() != track_id {
             continue;
         }
+        make_room(&mut mono, rate, limits).map_err(|()| too_large.clone())?;
         decoder.decode(&packet, &mut mono)?;
         if mono.len() as u64 > max_frames {
             return Err(limits.too_long());
@@ -59,6 +65,25 @@ pub fn decode(bytes: &[u8], container: Container, limits: &DecodeLimits) -> Resu
         samples: mono,
         sample_rate: rate,
     })
+}
+
+/// Keeps a second of room ahead of the decoder, growing the vector in steps that stay inside
+/// the memory bound (a vector left to itself doubles, and the doubling is what would fail).
+fn make_room(mono: &mut Vec<f32>, rate: u32, limits: &DecodeLimits) -> Result<(), ()> {
+    let ahead = rate as usize;
+    if mono.capacity() - mono.len() >= ahead {
+        return Ok(());
+    }
+    let wanted = (mono.capacity() * 2).max(mono.len() + ahead);
+    let bounded = match limits.max_decoded_bytes {
+        Some(max) => wanted.min((max / 4) as usize),
+        None => wanted,
+    };
+    if bounded < mono.len() + ahead {
+        return Err(());
+    }
+    mono.reserve_exact(bounded - mono.len());
+    Ok(())
 }
 
 fn next_packet(reader: &mut dyn FormatReader) -> Result<Option<Packet>, AudioError> {

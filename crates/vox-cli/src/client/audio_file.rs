@@ -94,6 +94,7 @@ pub fn input_audio(path: &Path) -> Result<serde_json::Value, Failure> {
             let limits = vox_audio::DecodeLimits {
                 max_bytes: 100 * 1024 * 1024,
                 max_duration: std::time::Duration::from_secs(3600),
+                max_decoded_bytes: None,
             };
             let audio = vox_audio::decode(&bytes, &limits)
                 .map_err(|e| Failure::config(format!("{}: {e}", path.display())))?;

@@ -3,4 +3,5 @@
 pub mod chunk;
 pub mod request;
 pub mod response;
+pub mod tools;
 pub mod validate;

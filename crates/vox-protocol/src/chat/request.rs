@@ -183,7 +183,7 @@ pub struct InputAudio {
     pub format: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum StopSequences {
     One(String),
@@ -196,6 +196,30 @@ impl StopSequences {
             Self::One(s) => vec![s],
             Self::Many(v) => v,
         }
+    }
+}
+
+/// By hand, so that a wrong `stop` is described as OpenAI does, not as an untagged enum.
+impl<'de> Deserialize<'de> for StopSequences {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StopVisitor;
+        impl<'de> Visitor<'de> for StopVisitor {
+            type Value = StopSequences;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<StopSequences, E> {
+                Ok(StopSequences::One(value.to_string()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StopSequences, A::Error> {
+                let mut all = Vec::new();
+                while let Some(one) = seq.next_element::<String>()? {
+                    all.push(one);
+                }
+                Ok(StopSequences::Many(all))
+            }
+        }
+        deserializer.deserialize_any(StopVisitor)
     }
 }
 
@@ -226,11 +250,33 @@ pub struct FunctionDefinition {
 }
 
 /// `tool_choice`: `"none" | "auto" | "required"` or a named function.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum ToolChoice {
     Mode(ToolChoiceMode),
     Named(NamedToolChoice),
+}
+
+/// By hand: a wrong mode gets OpenAI's "Supported values are" message, an object keeps the
+/// path of what is wrong inside it.
+impl<'de> Deserialize<'de> for ToolChoice {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ChoiceVisitor;
+        impl<'de> Visitor<'de> for ChoiceVisitor {
+            type Value = ToolChoice;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("'none', 'auto', 'required' or an object naming a function")
+            }
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<ToolChoice, E> {
+                ToolChoiceMode::deserialize(de::value::StrDeserializer::<E>::new(value)).map(ToolChoice::Mode)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<ToolChoice, A::Error> {
+                NamedToolChoice::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(ToolChoice::Named)
+            }
+        }
+        deserializer.deserialize_any(ChoiceVisitor)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

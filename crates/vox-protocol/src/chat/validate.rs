@@ -113,6 +113,7 @@ pub fn validate_chat_request(
     check_n(request.n, audio_output.is_some())?;
     let include_usage = stream_usage(&request, stream)?;
     let sampling = sampling(&request)?;
+    let tools = super::tools::validate_tools(request.tools, request.tool_choice.as_ref())?;
     let messages = request
         .messages
         .into_iter()
@@ -126,7 +127,7 @@ pub fn validate_chat_request(
         stream,
         include_usage,
         sampling,
-        tools: request.tools.unwrap_or_default(),
+        tools,
         tool_choice: request.tool_choice,
         user: request.user,
     };

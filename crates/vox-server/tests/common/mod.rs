@@ -24,6 +24,7 @@ pub const MAX_AUDIO: usize = 64 * 1024;
 
 pub struct TestServer {
     pub router: Router,
+    pub state: AppState,
     pub store: Arc<EmbeddedStore>,
     _dir: tempfile::TempDir,
     _ready: tokio::sync::watch::Sender<bool>,
@@ -44,20 +45,38 @@ pub fn text_deployment() -> Deployment {
 }
 
 pub fn server_with(ready: bool, deployments: Vec<Deployment>) -> TestServer {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(EmbeddedStore::open(&dir.path().join("audio.redb")).unwrap());
-    let settings = ServerSettings {
+    server_with_settings(
+        ready,
+        ServerSettings {
+            deployments,
+            ..settings()
+        },
+    )
+}
+
+/// The settings every test server starts from: two keys, small audio limits.
+pub fn settings() -> ServerSettings {
+    ServerSettings {
         keys: KeyRing::new(&[KEY, OTHER_KEY]),
-        deployments,
+        deployments: vec![Deployment::default_deployment(), text_deployment()],
         max_audio_bytes: MAX_AUDIO,
         max_audio_duration: Duration::from_secs(60),
         audio_ttl: Duration::from_secs(3600),
         decode_place: vox_audio::DecodePlace::InProcess,
-    };
+        connections: vox_server::door::ConnectionLimits::default(),
+        cors: vox_server::cors::CorsOrigins::default(),
+        max_wait: Duration::from_secs(10),
+    }
+}
+
+pub fn server_with_settings(ready: bool, settings: ServerSettings) -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(EmbeddedStore::open(&dir.path().join("audio.redb")).unwrap());
     let (ready_tx, ready_rx) = tokio::sync::watch::channel(ready);
     let state = AppState::new(settings, EngineSet::default(), store.clone(), ready_rx);
     TestServer {
-        router: app(state),
+        router: app(state.clone()),
+        state,
         store,
         _dir: dir,
         _ready: ready_tx,
