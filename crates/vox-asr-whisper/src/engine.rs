@@ -2,12 +2,14 @@
 //! time on the model, a full queue is "busy", and a request whose caller went away is skipped.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use tokio::sync::oneshot;
 use vox_engine::EngineError;
+use vox_engine::load::{Held, LoadMeter};
 use vox_engine::transcribe::{Transcriber, Transcript, TranscriptionJob};
 
 use crate::WhisperError;
@@ -22,10 +24,14 @@ const RETRY_AFTER: Duration = Duration::from_secs(2);
 struct Job {
     job: TranscriptionJob,
     reply: oneshot::Sender<Result<Transcript, WhisperError>>,
+    /// Counts the job's seconds of audio in the engine's load until it is done or skipped.
+    _held: Held,
 }
 
 pub struct WhisperEngine {
     queue: SyncSender<Job>,
+    /// Seconds of audio held, and the compute seconds one second of audio takes.
+    meter: Arc<LoadMeter>,
 }
 
 impl WhisperEngine {
@@ -34,6 +40,8 @@ impl WhisperEngine {
         let (queue, jobs) = sync_channel::<Job>(QUEUE);
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let dir = dir.to_path_buf();
+        let meter = LoadMeter::new();
+        let thread_meter = meter.clone();
         std::thread::Builder::new()
             .name("whisper".into())
             .spawn(move || {
@@ -47,12 +55,16 @@ impl WhisperEngine {
                         return;
                     }
                 };
-                for Job { job, reply } in jobs {
+                for Job { job, reply, _held } in jobs {
                     // The caller went away while this waited: do not spend the model on it.
                     if reply.is_closed() {
                         continue;
                     }
+                    let started = Instant::now();
                     let result = model.transcribe_unless(&job, &|| reply.is_closed());
+                    if result.is_ok() {
+                        thread_meter.observe(started.elapsed().as_secs_f64(), audio_secs(&job));
+                    }
                     let _ = reply.send(result);
                 }
             })
@@ -60,8 +72,12 @@ impl WhisperEngine {
         ready_rx
             .recv()
             .map_err(|_| WhisperError::Load("the whisper thread died while loading".into()))??;
-        Ok(Self { queue })
+        Ok(Self { queue, meter })
     }
+}
+
+fn audio_secs(job: &TranscriptionJob) -> f64 {
+    job.audio.samples.len() as f64 / f64::from(SAMPLE_RATE)
 }
 
 #[async_trait]
@@ -72,7 +88,8 @@ impl Transcriber for WhisperEngine {
 
     async fn transcribe(&self, job: TranscriptionJob) -> Result<Transcript, EngineError> {
         let (reply, answer) = oneshot::channel();
-        match self.queue.try_send(Job { job, reply }) {
+        let _held = self.meter.hold(audio_secs(&job));
+        match self.queue.try_send(Job { job, reply, _held }) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => {
                 return Err(EngineError::Busy {
@@ -88,5 +105,10 @@ impl Transcriber for WhisperEngine {
             Ok(result) => result.map_err(Into::into),
             Err(_) => Err(EngineError::Internal("whisper thread dropped the job".into())),
         }
+    }
+
+    /// One job at a time: a new one starts once every held second of audio is recognised.
+    fn expected_wait(&self) -> Duration {
+        self.meter.load().serial_wait()
     }
 }

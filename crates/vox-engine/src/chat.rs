@@ -85,4 +85,9 @@ pub enum ChatEvent {
 pub trait ChatModel: Send + Sync {
     /// Starts a generation; dropping the stream cancels it and frees its slot.
     fn generate(&self, job: ChatJob) -> BoxStream<'static, Result<ChatEvent, EngineError>>;
+
+    /// How long a new generation would wait for a slot (zero until measured).
+    fn expected_wait(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 }

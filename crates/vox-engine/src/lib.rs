@@ -5,6 +5,7 @@
 pub mod audio;
 pub mod chat;
 pub mod error;
+pub mod load;
 pub mod speech;
 pub mod transcribe;
 pub mod turns;

@@ -25,4 +25,9 @@ pub trait Synthesizer: Send + Sync {
 
     /// Audio arrives clause by clause; dropping the stream cancels the job.
     fn synthesize(&self, job: SpeechJob) -> BoxStream<'static, Result<AudioBuffer, EngineError>>;
+
+    /// How long a new job's first piece would wait (zero until measured).
+    fn expected_wait(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 }

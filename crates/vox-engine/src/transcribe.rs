@@ -61,4 +61,11 @@ pub trait Transcriber: Send + Sync {
 
     /// Dropping the returned future cancels the job.
     async fn transcribe(&self, job: TranscriptionJob) -> Result<Transcript, EngineError>;
+
+    /// How long a new job would wait before its work starts, from the work held and its
+    /// measured cost (zero until measured). The server refuses requests that would wait longer
+    /// than its bound.
+    fn expected_wait(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::Duration;
+use vox_engine::load::{Held, LoadMeter};
 
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_batch::LlamaBatch;
@@ -24,6 +25,8 @@ use crate::utf8::Utf8Assembler;
 pub struct Request {
     pub job: ChatJob,
     pub events: Events,
+    /// Counts the request in the engine's load until its generation ends.
+    pub held: Held,
 }
 
 pub struct Scheduler<'m> {
@@ -36,6 +39,8 @@ pub struct Scheduler<'m> {
     /// Tokens one sequence may hold (prompt and answer).
     pub context_per_slot: usize,
     pub turns: Arc<SpeechTurns>,
+    /// Requests held and how long a generation takes, for admission.
+    pub meter: Arc<LoadMeter>,
 }
 
 /// Longest a decoding step waits for urgent speech: a long piece (a Kokoro sentence takes a few
@@ -77,12 +82,15 @@ impl Scheduler<'_> {
         self.slots.iter().any(|s| s.request.is_some())
     }
 
-    fn admit(&mut self, Request { job, events }: Request) {
+    fn admit(&mut self, Request { job, events, held }: Request) {
         if events.is_closed() {
             return;
         }
         match self.prepare(&job, events.clone()) {
-            Ok((prompt, generation)) => self.place(prompt, generation),
+            Ok((prompt, mut generation)) => {
+                generation.held = Some(held);
+                self.place(prompt, generation)
+            }
             Err(error) => {
                 let _ = events.send(Err(error));
             }
@@ -127,6 +135,9 @@ impl Scheduler<'_> {
             utf8: Utf8Assembler::default(),
             filter: OutputFilter::new(job.sampling.stop.clone(), tools_on, prompt.prefill),
             declared_tools,
+            held: None,
+            started: std::time::Instant::now(),
+            meter: self.meter.clone(),
         };
         Ok((tokens, generation))
     }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use vox_engine::load::LoadMeter;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -47,6 +48,8 @@ pub struct LlamaConfig {
 
 pub struct LlamaEngine {
     requests: SyncSender<Request>,
+    meter: Arc<LoadMeter>,
+    slots: usize,
 }
 
 /// llama.cpp's backend is process-wide and may be initialised once.
@@ -66,6 +69,9 @@ impl LlamaEngine {
     pub fn start(config: LlamaConfig) -> Result<Self, LlamaError> {
         let backend = backend()?;
         let (requests, inbox) = sync_channel::<Request>(config.queue_depth);
+        let meter = LoadMeter::new();
+        let slots = config.slots.max(1);
+        let thread_meter = meter.clone();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("llama".into())
@@ -78,7 +84,7 @@ impl LlamaEngine {
                         return;
                     }
                 };
-                match scheduler(backend, &model, &config) {
+                match scheduler(backend, &model, &config, thread_meter) {
                     Ok(scheduler) => {
                         let _ = ready_tx.send(Ok(()));
                         scheduler.run(inbox);
@@ -92,7 +98,11 @@ impl LlamaEngine {
         ready_rx
             .recv()
             .map_err(|_| LlamaError::Load("the model thread died while loading".into()))??;
-        Ok(Self { requests })
+        Ok(Self {
+            requests,
+            meter,
+            slots,
+        })
     }
 }
 
@@ -128,6 +138,7 @@ fn scheduler<'m>(
     backend: &LlamaBackend,
     model: &'m LlamaModel,
     config: &LlamaConfig,
+    meter: Arc<LoadMeter>,
 ) -> Result<Scheduler<'m>, LlamaError> {
     let template = chat_template(model)?;
     let slots = config.slots.max(1);
@@ -164,6 +175,7 @@ fn scheduler<'m>(
         batch: LlamaBatch::new(config.batch_size + slots, 1),
         batch_size: config.batch_size,
         context_per_slot: config.context_per_slot,
+        meter,
         turns: config.turns.clone(),
     })
 }
@@ -180,7 +192,8 @@ fn chat_template(model: &LlamaModel) -> Result<PromptTemplate, LlamaError> {
 impl ChatModel for LlamaEngine {
     fn generate(&self, job: ChatJob) -> BoxStream<'static, Result<ChatEvent, EngineError>> {
         let (events, stream) = unbounded_channel();
-        let refused = match self.requests.try_send(Request { job, events }) {
+        let held = self.meter.hold(1.0);
+        let refused = match self.requests.try_send(Request { job, events, held }) {
             Ok(()) => None,
             Err(TrySendError::Full(_)) => Some(EngineError::Busy {
                 retry_after: RETRY_AFTER,
@@ -193,5 +206,10 @@ impl ChatModel for LlamaEngine {
             Some(error) => futures::stream::once(async move { Err(error) }).boxed(),
             None => UnboundedReceiverStream::new(stream).boxed(),
         }
+    }
+
+    /// Generations run `slots` at a time; one takes what the last ones took.
+    fn expected_wait(&self) -> Duration {
+        self.meter.load().parallel_wait(self.slots)
     }
 }

@@ -1,6 +1,7 @@
 //! Which engines a request needs; a missing one is a 503 naming it.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -12,6 +13,7 @@ use vox_engine::transcribe::Transcriber;
 use vox_protocol::chat::validate::ValidChatRequest;
 
 use crate::error::{ApiError, EngineKind};
+use crate::state::AppState;
 
 /// The engines one chat request runs through.
 pub struct RequiredEngines {
@@ -41,6 +43,14 @@ impl RequiredEngines {
         })
     }
 
+    /// How long this request would wait before its first output could start: recognition's
+    /// queue, a language model slot, and the first piece's turn at the voices, one after another.
+    pub fn expected_wait(&self) -> Duration {
+        let transcriber = self.transcriber.as_ref().map(|t| t.expected_wait());
+        let synthesizer = self.synthesizer.as_ref().map(|s| s.expected_wait());
+        transcriber.unwrap_or_default() + self.chat.expected_wait() + synthesizer.unwrap_or_default()
+    }
+
     pub fn transcriber(engines: &EngineSet) -> Result<Arc<dyn Transcriber>, ApiError> {
         engines
             .transcriber
@@ -54,6 +64,21 @@ impl RequiredEngines {
             .clone()
             .ok_or(ApiError::engine_unavailable(EngineKind::Synthesizer))
     }
+}
+
+/// Admission by expected wait: a caller is better served by a prompt 429 saying when to come
+/// back than by a minute of silence in an admitted request.
+pub fn admit(state: &AppState, expected_wait: Duration) -> Result<(), ApiError> {
+    let bound = state.settings().max_wait;
+    if expected_wait <= bound {
+        return Ok(());
+    }
+    tracing::info!(
+        expected_wait_secs = expected_wait.as_secs_f64(),
+        bound_secs = bound.as_secs_f64(),
+        "refused: the engines' queues are too long"
+    );
+    Err(ApiError::overloaded(expected_wait, bound))
 }
 
 /// Waits for an engine stream's first item: a refusal (busy, context too long) comes first and

@@ -253,6 +253,27 @@ impl ApiError {
         }
     }
 
+    /// The engines' queues would hold this request past the server's bound: 429, retry once
+    /// the queue should have come down to it.
+    pub fn overloaded(expected_wait: std::time::Duration, bound: std::time::Duration) -> Self {
+        let retry = (expected_wait.saturating_sub(bound)).as_secs_f64().ceil() as u64;
+        Self {
+            retry_after_secs: Some(retry.max(1)),
+            ..Self::openai(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limit_error",
+                format!(
+                    "The server is at capacity: this request would wait about {:.0} s before its \
+                     first output, beyond this server's {:.0} s limit. Retry after the delay in the \
+                     Retry-After header.",
+                    expected_wait.as_secs_f64(),
+                    bound.as_secs_f64()
+                ),
+            )
+            .with_code("rate_limit_exceeded")
+        }
+    }
+
     /// Logs what went wrong; the client learns only that it was on our side.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(%detail, "internal error");

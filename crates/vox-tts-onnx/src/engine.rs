@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -15,6 +15,7 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio_stream::wrappers::UnboundedReceiverStream;
 use vox_engine::EngineError;
 use vox_engine::audio::AudioBuffer;
+use vox_engine::load::{Held, LoadMeter};
 use vox_engine::speech::{SpeechJob, Synthesizer};
 use vox_engine::turns::SpeechTurns;
 use vox_engine::voices::{VoiceCatalog, VoiceProfile};
@@ -56,6 +57,8 @@ pub struct TtsConfig {
 pub struct TtsEngine {
     jobs: SyncSender<Job>,
     catalog: Catalog,
+    /// Jobs held, and the seconds one piece takes.
+    meter: Arc<LoadMeter>,
 }
 
 type Chunks = UnboundedSender<Result<AudioBuffer, EngineError>>;
@@ -70,6 +73,8 @@ struct Job {
     cancel: Arc<RunOptions>,
     /// No piece has been synthesised yet and a listener is waiting for it (`heard_live`).
     first: bool,
+    /// Counts the job in the engine's load until it is done or dropped.
+    _held: Held,
 }
 
 struct Voices {
@@ -83,6 +88,8 @@ impl TtsEngine {
         let (jobs, inbox) = sync_channel::<Job>(config.queue_depth);
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let thread_config = config.clone();
+        let meter = LoadMeter::new();
+        let thread_meter = meter.clone();
         std::thread::Builder::new()
             .name("tts".into())
             .spawn(move || match load(&thread_config) {
@@ -93,7 +100,7 @@ impl TtsEngine {
                         kokoro_voices(&voices),
                     );
                     let _ = ready_tx.send(Ok(speakers));
-                    run(voices, inbox, &thread_config.turns);
+                    run(voices, inbox, &thread_config.turns, &thread_meter);
                 }
                 Err(err) => {
                     let _ = ready_tx.send(Err(err));
@@ -110,7 +117,7 @@ impl TtsEngine {
             KOKORO => kokoro.iter().any(|v| v == speaker),
             _ => false,
         });
-        Ok(Self { jobs, catalog })
+        Ok(Self { jobs, catalog, meter })
     }
 }
 
@@ -159,7 +166,7 @@ fn kokoro_voices(voices: &Voices) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn run(mut voices: Voices, inbox: Receiver<Job>, turns: &Arc<SpeechTurns>) {
+fn run(mut voices: Voices, inbox: Receiver<Job>, turns: &Arc<SpeechTurns>, meter: &LoadMeter) {
     let mut active: VecDeque<Job> = VecDeque::new();
     loop {
         // Idle: wait for work. Busy: take whatever has arrived without waiting.
@@ -184,10 +191,14 @@ fn run(mut voices: Voices, inbox: Receiver<Job>, turns: &Arc<SpeechTurns>) {
         // A streamed job's first piece decides how soon it is heard (each clause of a spoken
         // answer is a job): the language model waits until it is done.
         let turn = std::mem::take(&mut job.first).then(|| turns.urgent());
+        let started = Instant::now();
         // A panic inside a model must cost one request, not the speech thread.
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| voices.speak(&piece, &job)))
             .unwrap_or_else(|_| Err(EngineError::Internal("speech synthesis panicked".into())));
         drop(turn);
+        if result.is_ok() {
+            meter.observe(started.elapsed().as_secs_f64(), 1.0);
+        }
         let failed = result.is_err();
         let _ = job.out.send(result);
         if !failed && !job.pieces.is_empty() {
@@ -286,6 +297,7 @@ impl Synthesizer for TtsEngine {
             out,
             cancel: cancel.clone(),
             first: job.heard_live,
+            _held: self.meter.hold(1.0),
         };
         match self.jobs.try_send(job) {
             Ok(()) => cancelled_on_drop(UnboundedReceiverStream::new(chunks), cancel),
@@ -296,6 +308,11 @@ impl Synthesizer for TtsEngine {
                 refuse(EngineError::Internal("the speech thread stopped".into()))
             }
         }
+    }
+
+    /// Jobs take turns a piece at a time: a new one's first piece waits one piece of each.
+    fn expected_wait(&self) -> Duration {
+        self.meter.load().round_robin_wait()
     }
 }
 

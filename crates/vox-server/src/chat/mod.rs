@@ -40,6 +40,7 @@ pub async fn respond(
     // Undecodable audio is the client's error (400) whatever the engines: decode before all else.
     let decoded_audio = audio_input::decode_chat_inputs(state, &request).await?;
     let engines = RequiredEngines::for_chat(state.engines(), &request)?;
+    engines::admit(state, engines.expected_wait())?;
     let conversation = conversation::build(state, context, &engines, &request, decoded_audio).await?;
     let rest = engines::refusal_first(engines.chat.generate(conversation.job)).await?;
     let reply = Reply {

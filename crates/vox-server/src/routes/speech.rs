@@ -55,6 +55,7 @@ pub async fn create(
     context.deployment(&state, request.model.as_deref())?;
     let request = validate_speech_request(request, &state.voice_names())?;
     let synthesizer = RequiredEngines::synthesizer(state.engines())?;
+    engines::admit(&state, synthesizer.expected_wait())?;
     let voice = synthesizer
         .voices()
         .resolve(&request.voice)

@@ -95,6 +95,7 @@ async fn handle(
     let file = file.ok_or_else(|| ProtocolError::missing("file"))?;
     let audio = audio_input::decode(&state, file, "file".into()).await?;
     let transcriber = RequiredEngines::transcriber(state.engines())?;
+    crate::engines::admit(&state, transcriber.expected_wait())?;
     let audio = audio_input::at_rate(audio, transcriber.sample_rate()).await?;
     let job = TranscriptionJob {
         audio,

@@ -70,10 +70,14 @@ pub fn settings() -> ServerSettings {
 }
 
 pub fn server_with_settings(ready: bool, settings: ServerSettings) -> TestServer {
+    server_with_engines(ready, settings, EngineSet::default())
+}
+
+pub fn server_with_engines(ready: bool, settings: ServerSettings, engines: EngineSet) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(EmbeddedStore::open(&dir.path().join("audio.redb")).unwrap());
     let (ready_tx, ready_rx) = tokio::sync::watch::channel(ready);
-    let state = AppState::new(settings, EngineSet::default(), store.clone(), ready_rx);
+    let state = AppState::new(settings, engines, store.clone(), ready_rx);
     TestServer {
         router: app(state.clone()),
         state,

@@ -1,0 +1,154 @@
+//! How long a new request would wait: each engine counts the work it holds and measures how
+//! long its work takes, so the server can refuse at once (429) what could not start in time
+//! instead of admitting it into a minute of silence.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Weight of the newest measurement in the moving average: recent enough to follow the load,
+/// smooth enough that one odd request does not swing admission.
+const SMOOTHING: f64 = 0.2;
+
+/// Work held by an engine (queued or in service) and its measured cost.
+#[derive(Debug, Default)]
+pub struct LoadMeter {
+    inner: Mutex<Load>,
+}
+
+/// A snapshot of a meter.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Load {
+    /// Jobs accepted and not yet finished.
+    pub jobs: usize,
+    /// Their size in the engine's unit (seconds of audio, requests, pieces).
+    pub units: f64,
+    /// Measured seconds of service per unit; `None` until the first measurement.
+    pub secs_per_unit: Option<f64>,
+}
+
+impl LoadMeter {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Load> {
+        // Plain counters: a panic elsewhere cannot leave them half-written.
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Counts a job of `units` until the returned guard is dropped.
+    pub fn hold(self: &Arc<Self>, units: f64) -> Held {
+        let mut load = self.lock();
+        load.jobs += 1;
+        load.units += units;
+        Held {
+            meter: self.clone(),
+            units,
+        }
+    }
+
+    /// Records that `units` of work took `secs`.
+    pub fn observe(&self, secs: f64, units: f64) {
+        if !(secs.is_finite() && units > 0.0) {
+            return;
+        }
+        let sample = secs / units;
+        let mut load = self.lock();
+        load.secs_per_unit = Some(match load.secs_per_unit {
+            Some(average) => average + SMOOTHING * (sample - average),
+            None => sample,
+        });
+    }
+
+    pub fn load(&self) -> Load {
+        *self.lock()
+    }
+}
+
+/// A job counted by its meter; dropping it (done, failed or abandoned) uncounts it.
+#[derive(Debug)]
+pub struct Held {
+    meter: Arc<LoadMeter>,
+    units: f64,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut load = self.meter.lock();
+        load.jobs = load.jobs.saturating_sub(1);
+        load.units = (load.units - self.units).max(0.0);
+    }
+}
+
+impl Load {
+    /// Serial work (one job at a time): a new job starts once all held units are done.
+    pub fn serial_wait(&self) -> Duration {
+        secs(self.units * self.secs_per_unit.unwrap_or(0.0))
+    }
+
+    /// `servers` jobs at a time, each taking `secs_per_unit`: a new job waits for the ones
+    /// beyond the free servers to go through.
+    pub fn parallel_wait(&self, servers: usize) -> Duration {
+        let servers = servers.max(1);
+        let ahead = (self.jobs + 1).saturating_sub(servers);
+        secs(ahead as f64 * self.secs_per_unit.unwrap_or(0.0) / servers as f64)
+    }
+
+    /// Jobs served in turn a piece at a time: a new job's first piece waits one piece of each.
+    pub fn round_robin_wait(&self) -> Duration {
+        secs(self.jobs as f64 * self.secs_per_unit.unwrap_or(0.0))
+    }
+}
+
+fn secs(value: f64) -> Duration {
+    Duration::try_from_secs_f64(value).unwrap_or(Duration::ZERO)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unmeasured_engine_never_refuses() {
+        let meter = LoadMeter::new();
+        let _held: Vec<Held> = (0..50).map(|_| meter.hold(10.0)).collect();
+        assert_eq!(meter.load().serial_wait(), Duration::ZERO);
+    }
+
+    #[test]
+    fn held_work_times_its_measured_cost() {
+        let meter = LoadMeter::new();
+        meter.observe(3.0, 30.0); // 0.1 s per second of audio
+        let first = meter.hold(60.0);
+        let _second = meter.hold(240.0);
+        assert_eq!(meter.load().serial_wait(), Duration::from_secs(30));
+        drop(first);
+        assert_eq!(meter.load().serial_wait(), Duration::from_secs(24));
+        assert_eq!(meter.load().jobs, 1);
+    }
+
+    #[test]
+    fn parallel_servers_wait_only_when_full() {
+        let meter = LoadMeter::new();
+        meter.observe(20.0, 1.0);
+        let held: Vec<Held> = (0..3).map(|_| meter.hold(1.0)).collect();
+        assert_eq!(meter.load().parallel_wait(4), Duration::ZERO);
+        let more: Vec<Held> = (0..9).map(|_| meter.hold(1.0)).collect();
+        // 12 held, 4 slots: 9 must go through before a new one starts, 4 at a time.
+        assert_eq!(meter.load().parallel_wait(4), Duration::from_secs(45));
+        drop((held, more));
+        assert_eq!(meter.load().jobs, 0);
+    }
+
+    #[test]
+    fn the_average_follows_new_measurements() {
+        let meter = LoadMeter::new();
+        meter.observe(1.0, 1.0);
+        meter.observe(2.0, 1.0);
+        let average = meter.load().secs_per_unit.unwrap();
+        assert!((average - 1.2).abs() < 1e-9, "{average}");
+        meter.observe(f64::NAN, 1.0);
+        meter.observe(1.0, 0.0);
+        assert_eq!(meter.load().secs_per_unit, Some(average));
+    }
+}
