@@ -1,7 +1,7 @@
 //! The model on its own OS thread, fed through a bounded queue: requests never run at the same
 //! time on the model, a full queue is "busy", and a request whose caller went away is skipped.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 use std::time::{Duration, Instant};
@@ -13,6 +13,7 @@ use vox_engine::load::{Held, LoadMeter};
 use vox_engine::transcribe::{Transcriber, Transcript, TranscriptionJob};
 
 use crate::WhisperError;
+use crate::child::ChildRecognizer;
 use crate::features::SAMPLE_RATE;
 use crate::transcriber::WhisperModel;
 
@@ -34,21 +35,69 @@ pub struct WhisperEngine {
     meter: Arc<LoadMeter>,
 }
 
+/// Where the model computes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecognizerPlace {
+    /// On the engine's thread: a hang-up is noticed between steps (features, encoder pass,
+    /// each decoding try). For tests and tools.
+    InProcess,
+    /// In a child process running `program args... DIR THREADS` (which calls
+    /// [`crate::run_child`]), killed the moment its caller leaves.
+    Child { program: PathBuf, args: Vec<String> },
+}
+
+/// The model, wherever it runs.
+enum Recognizer {
+    InProcess(Box<WhisperModel>),
+    Child(ChildRecognizer),
+}
+
+impl Recognizer {
+    fn load(place: &RecognizerPlace, dir: &Path, threads: usize) -> Result<Self, WhisperError> {
+        Ok(match place {
+            RecognizerPlace::InProcess => Self::InProcess(Box::new(WhisperModel::load(dir, threads)?)),
+            RecognizerPlace::Child { program, args } => Self::Child(ChildRecognizer::start(
+                program.clone(),
+                args.clone(),
+                dir,
+                threads,
+            )?),
+        })
+    }
+
+    fn transcribe_unless(
+        &mut self,
+        job: &TranscriptionJob,
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<Transcript, WhisperError> {
+        match self {
+            Self::InProcess(model) => model.transcribe_unless(job, cancelled),
+            Self::Child(child) => child.transcribe_unless(job, cancelled),
+        }
+    }
+}
+
 impl WhisperEngine {
-    /// Loads the model on its worker thread and returns once it is ready (or failed).
+    /// Loads the model in this process, on the engine's thread.
     pub fn start(dir: &Path, threads: usize) -> Result<Self, WhisperError> {
+        Self::start_in(&RecognizerPlace::InProcess, dir, threads)
+    }
+
+    /// Loads the model where `place` says and returns once it is ready (or failed).
+    pub fn start_in(place: &RecognizerPlace, dir: &Path, threads: usize) -> Result<Self, WhisperError> {
         let (queue, jobs) = sync_channel::<Job>(QUEUE);
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let dir = dir.to_path_buf();
+        let place = place.clone();
         let meter = LoadMeter::new();
         let thread_meter = meter.clone();
         std::thread::Builder::new()
             .name("whisper".into())
             .spawn(move || {
-                let model = match WhisperModel::load(&dir, threads) {
-                    Ok(model) => {
+                let mut recognizer = match Recognizer::load(&place, &dir, threads) {
+                    Ok(recognizer) => {
                         let _ = ready_tx.send(Ok(()));
-                        model
+                        recognizer
                     }
                     Err(err) => {
                         let _ = ready_tx.send(Err(err));
@@ -61,7 +110,7 @@ impl WhisperEngine {
                         continue;
                     }
                     let started = Instant::now();
-                    let result = model.transcribe_unless(&job, &|| reply.is_closed());
+                    let result = recognizer.transcribe_unless(&job, &|| reply.is_closed());
                     if result.is_ok() {
                         thread_meter.observe(started.elapsed().as_secs_f64(), audio_secs(&job));
                     }

@@ -2,13 +2,15 @@
 //! windowed decoding with timestamps, temperature fallback and no-speech detection in Rust (what
 //! faster-whisper does in Python), the model on its own thread behind a bounded queue.
 
+mod child;
 mod engine;
 pub mod features;
 mod tokens;
 mod transcriber;
 mod window;
 
-pub use engine::WhisperEngine;
+pub use child::run_child;
+pub use engine::{RecognizerPlace, WhisperEngine};
 pub use transcriber::WhisperModel;
 
 use vox_engine::EngineError;
@@ -31,6 +33,7 @@ impl From<WhisperError> for EngineError {
     fn from(err: WhisperError) -> Self {
         match err {
             WhisperError::Input(message) => EngineError::InvalidInput(message),
+            WhisperError::Cancelled => EngineError::Cancelled,
             other => EngineError::Internal(other.to_string()),
         }
     }

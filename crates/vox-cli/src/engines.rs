@@ -44,7 +44,12 @@ fn first_dir(models: &InstalledModels, role: Role) -> anyhow::Result<&Path> {
 
 async fn load_transcriber(config: &Config, dir: &Path) -> anyhow::Result<Arc<dyn Transcriber>> {
     let started = Instant::now();
-    let engine = vox_asr_whisper::WhisperEngine::start(dir, config.threads)
+    // In a child process of this same binary, so a caller who hangs up stops it at once.
+    let place = vox_asr_whisper::RecognizerPlace::Child {
+        program: std::env::current_exe().context("locating the vox binary for speech recognition")?,
+        args: vec!["internal-recognize".into()],
+    };
+    let engine = vox_asr_whisper::WhisperEngine::start_in(&place, dir, config.threads)
         .with_context(|| format!("loading speech recognition from {}", dir.display()))?;
     let transcriber: Arc<dyn Transcriber> = Arc::new(engine);
     warm_up_transcriber(transcriber.as_ref()).await?;

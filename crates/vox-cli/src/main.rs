@@ -26,7 +26,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP server.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     #[command(flatten)]
     Client(client::ClientCommand),
     /// Install, verify, list and remove model weights.
@@ -34,6 +34,9 @@ enum Command {
     /// Decode one audio file from stdin for a `vox serve` parent (internal).
     #[command(hide = true)]
     InternalDecodeAudio,
+    /// Run speech recognition for a `vox serve` parent over stdin/stdout (internal).
+    #[command(hide = true)]
+    InternalRecognize { model_dir: PathBuf, threads: usize },
     /// Inspect configuration files.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -52,9 +55,12 @@ fn main() -> ExitCode {
     }
     let outcome = match cli.command {
         Command::Client(_) => unreachable!("handled above"),
-        Command::Serve(args) => serve::with_passive_openmp().and_then(|()| serve::run(args)),
+        Command::Serve(args) => serve::with_passive_openmp().and_then(|()| serve::run(*args)),
         Command::Models(args) => models::run(args),
         Command::InternalDecodeAudio => vox_audio::run_child().map_err(Into::into),
+        Command::InternalRecognize { model_dir, threads } => {
+            vox_asr_whisper::run_child(&model_dir, threads).map_err(Into::into)
+        }
         Command::Config(ConfigCommand::Check { file }) => config::check_file(&file),
     };
     match outcome {

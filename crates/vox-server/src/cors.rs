@@ -61,7 +61,7 @@ const EXPOSED: [&str; 5] = [
 pub fn layer(origins: &CorsOrigins) -> CorsLayer {
     let allow = match origins {
         CorsOrigins::Any => AllowOrigin::any(),
-        CorsOrigins::SameOrigin => AllowOrigin::predicate(|origin, parts| is_same_origin(origin, parts)),
+        CorsOrigins::SameOrigin => AllowOrigin::predicate(is_same_origin),
         CorsOrigins::List(list) => {
             let list = list.clone();
             AllowOrigin::predicate(move |origin, parts| {

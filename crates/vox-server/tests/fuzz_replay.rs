@@ -1,0 +1,48 @@
+//! Replays the fuzzers' seeds and every input they found (`tests/fuzz-regressions`) through the
+//! router, as the audio decoder's regressions are replayed: each must stay a clean answer.
+
+mod common;
+
+use common::fuzz_harness::{JSON_ROUTES, MULTIPART_ROUTES, MULTIPART_TYPE, check};
+
+fn inputs(kind: &str) -> Vec<(String, Vec<u8>)> {
+    let mut found = Vec::new();
+    for folder in ["fuzz-seeds", "fuzz-regressions"] {
+        let dir = format!("{}/tests/{folder}/{kind}", env!("CARGO_MANIFEST_DIR"));
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.file_name().is_some_and(|n| n == ".gitkeep") {
+                continue;
+            }
+            found.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+        }
+    }
+    found
+}
+
+#[test]
+fn json_inputs_are_answered_cleanly_on_every_route() {
+    let inputs = inputs("json");
+    assert!(inputs.len() >= 5, "the seeds are missing");
+    for (name, bytes) in inputs {
+        // Like the fuzzer: the first byte picks the route; here every route gets every body too.
+        for route in JSON_ROUTES {
+            let body = bytes.split_first().map_or(&[][..], |(_, rest)| rest);
+            println!("{name} -> {route}");
+            check(route, "application/json", body);
+        }
+    }
+}
+
+#[test]
+fn multipart_inputs_are_answered_cleanly_on_every_route() {
+    let inputs = inputs("multipart");
+    assert!(inputs.len() >= 3, "the seeds are missing");
+    for (name, bytes) in inputs {
+        for route in MULTIPART_ROUTES {
+            let body = bytes.split_first().map_or(&[][..], |(_, rest)| rest);
+            println!("{name} -> {route}");
+            check(route, MULTIPART_TYPE, body);
+        }
+    }
+}
