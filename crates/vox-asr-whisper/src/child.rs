@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use vox_engine::audio::AudioBuffer;
-use vox_engine::transcribe::{Segment, Transcript, TranscriptionJob, TranscriptionTask, Word};
+use vox_engine::transcribe::{Transcript, TranscriptionJob, TranscriptionTask};
 
 use crate::WhisperError;
 use crate::transcriber::WhisperModel;
@@ -196,7 +196,7 @@ pub fn run_child(dir: &Path, threads: usize) -> std::io::Result<()> {
             Err(err) => return Err(err),
         };
         let reply = match model.transcribe(&job) {
-            Ok(transcript) => WireReply::Ok(WireTranscript::from(transcript)),
+            Ok(transcript) => WireReply::Ok(transcript),
             Err(WhisperError::Input(message)) => WireReply::Input(message),
             Err(other) => WireReply::Failed(other.to_string()),
         };
@@ -265,7 +265,7 @@ fn receive_job(stdin: &mut impl Read) -> std::io::Result<TranscriptionJob> {
 
 fn decode_reply(reply: &[u8]) -> Result<Transcript, WhisperError> {
     match serde_json::from_slice::<WireReply>(reply) {
-        Ok(WireReply::Ok(transcript)) => Ok(transcript.into()),
+        Ok(WireReply::Ok(transcript)) => Ok(transcript),
         Ok(WireReply::Input(message)) => Err(WhisperError::Input(message)),
         Ok(WireReply::Failed(message)) => Err(WhisperError::Decode(message)),
         Err(err) => Err(WhisperError::Decode(format!(
@@ -305,82 +305,7 @@ struct WireJob {
 
 #[derive(Serialize, Deserialize)]
 enum WireReply {
-    Ok(WireTranscript),
+    Ok(Transcript),
     Input(String),
     Failed(String),
-}
-
-#[derive(Serialize, Deserialize)]
-struct WireTranscript {
-    text: String,
-    language: String,
-    duration_secs: f64,
-    segments: Vec<WireSegment>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct WireSegment {
-    start: f64,
-    end: f64,
-    text: String,
-    tokens: Vec<u32>,
-    avg_logprob: f64,
-    no_speech_prob: f64,
-    temperature: f64,
-    compression_ratio: f64,
-    words: Vec<(String, f64, f64)>,
-}
-
-impl From<Transcript> for WireTranscript {
-    fn from(t: Transcript) -> Self {
-        Self {
-            text: t.text,
-            language: t.language,
-            duration_secs: t.duration_secs,
-            segments: t
-                .segments
-                .into_iter()
-                .map(|s| WireSegment {
-                    start: s.start,
-                    end: s.end,
-                    text: s.text,
-                    tokens: s.tokens,
-                    avg_logprob: s.avg_logprob,
-                    no_speech_prob: s.no_speech_prob,
-                    temperature: s.temperature,
-                    compression_ratio: s.compression_ratio,
-                    words: s.words.into_iter().map(|w| (w.text, w.start, w.end)).collect(),
-                })
-                .collect(),
-        }
-    }
-}
-
-impl From<WireTranscript> for Transcript {
-    fn from(t: WireTranscript) -> Self {
-        Self {
-            text: t.text,
-            language: t.language,
-            duration_secs: t.duration_secs,
-            segments: t
-                .segments
-                .into_iter()
-                .map(|s| Segment {
-                    start: s.start,
-                    end: s.end,
-                    text: s.text,
-                    tokens: s.tokens,
-                    avg_logprob: s.avg_logprob,
-                    no_speech_prob: s.no_speech_prob,
-                    temperature: s.temperature,
-                    compression_ratio: s.compression_ratio,
-                    words: s
-                        .words
-                        .into_iter()
-                        .map(|(text, start, end)| Word { text, start, end })
-                        .collect(),
-                })
-                .collect(),
-        }
-    }
 }

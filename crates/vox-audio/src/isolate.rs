@@ -155,9 +155,10 @@ pub fn run_child() -> std::io::Result<()> {
         max_decoded_bytes: decoding_memory(bytes.len()),
         ..limits
     };
-    let reply = encode_reply(crate::decode(&bytes, &limits));
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(&reply)?;
+    let result = crate::decode(&bytes, &limits);
+    drop(bytes);
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    write_reply(&mut stdout, result)?;
     stdout.flush()
 }
 
@@ -167,8 +168,8 @@ fn decoding_memory(_input_bytes: usize) -> Option<u64> {
 }
 
 /// What the child's address-space limit leaves for decoded samples: the input is held twice
-/// (read, and in symphonia's source), the reply once more as bytes, and the program itself
-/// with its codecs' buffers needs the rest.
+/// (read, and in symphonia's source), and the program itself with its codecs' buffers needs
+/// the rest (the reply is written out in pieces, never held whole).
 #[cfg(unix)]
 fn decoding_memory(input_bytes: usize) -> Option<u64> {
     const PROGRAM_RESERVE: u64 = 384 << 20;
@@ -183,8 +184,7 @@ fn decoding_memory(input_bytes: usize) -> Option<u64> {
     let left = limit
         .rlim_cur
         .saturating_sub(2 * input_bytes as u64 + PROGRAM_RESERVE);
-    // Samples, then the same samples again as the reply's bytes.
-    Some(left / 2)
+    Some(left)
 }
 
 fn after_magic(output: &[u8]) -> &[u8] {
@@ -194,20 +194,28 @@ fn after_magic(output: &[u8]) -> &[u8] {
     }
 }
 
+#[cfg(test)]
 fn encode_reply(result: Result<AudioBuffer, AudioError>) -> Vec<u8> {
-    let mut out = MAGIC.to_vec();
-    out.extend(encode_payload(result));
+    let mut out = Vec::new();
+    write_reply(&mut out, result).unwrap_or_default();
     out
 }
 
-fn encode_payload(result: Result<AudioBuffer, AudioError>) -> Vec<u8> {
+/// The reply after its marker; samples go out a block at a time so that they are never held
+/// twice (as floats and as bytes).
+fn write_reply(out: &mut impl Write, result: Result<AudioBuffer, AudioError>) -> std::io::Result<()> {
+    out.write_all(MAGIC)?;
     match result {
         Ok(audio) => {
-            let mut out = Vec::with_capacity(6 + audio.samples.len() * 4);
-            out.extend_from_slice(OK);
-            out.extend_from_slice(&audio.sample_rate.to_le_bytes());
-            out.extend(audio.samples.iter().flat_map(|s| s.to_le_bytes()));
-            out
+            out.write_all(OK)?;
+            out.write_all(&audio.sample_rate.to_le_bytes())?;
+            let mut block = Vec::with_capacity(64 * 1024);
+            for samples in audio.samples.chunks(16 * 1024) {
+                block.clear();
+                block.extend(samples.iter().flat_map(|s| s.to_le_bytes()));
+                out.write_all(&block)?;
+            }
+            Ok(())
         }
         Err(err) => {
             let (kind, detail) = match &err {
@@ -216,10 +224,9 @@ fn encode_payload(result: Result<AudioBuffer, AudioError>) -> Vec<u8> {
                 AudioError::TooLargeToDecode { sample_rate } => (b'M', sample_rate.to_string()),
                 AudioError::Undecodable { detail } | AudioError::Encoder(detail) => (b'U', detail.clone()),
             };
-            let mut out = ERROR.to_vec();
-            out.push(kind);
-            out.extend_from_slice(detail.as_bytes());
-            out
+            out.write_all(ERROR)?;
+            out.write_all(&[kind])?;
+            out.write_all(detail.as_bytes())
         }
     }
 }

@@ -80,13 +80,16 @@ impl StreamResampler {
         };
         inner.pending.extend_from_slice(samples);
         let mut out = Vec::new();
-        while inner.pending.len() >= inner.resampler.input_frames_next() {
-            let block: Vec<f32> = inner
-                .pending
-                .drain(..inner.resampler.input_frames_next())
-                .collect();
+        // Blocks are read in place and the consumed front dropped once: draining each block from
+        // the front would move the rest every time (30 minutes at 48 kHz took over 10 minutes).
+        let mut consumed = 0;
+        while inner.pending.len() - consumed >= inner.resampler.input_frames_next() {
+            let end = consumed + inner.resampler.input_frames_next();
+            let block = inner.pending[consumed..end].to_vec();
             inner.process(&block, &mut out);
+            consumed = end;
         }
+        inner.pending.drain(..consumed);
         self.emitted += out.len() as u64;
         out
     }

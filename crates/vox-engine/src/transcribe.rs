@@ -26,7 +26,7 @@ pub struct TranscriptionJob {
     pub word_timestamps: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Transcript {
     pub text: String,
     pub language: String,
@@ -34,7 +34,7 @@ pub struct Transcript {
     pub segments: Vec<Segment>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Segment {
     pub start: f64,
     pub end: f64,
@@ -47,7 +47,7 @@ pub struct Segment {
     pub words: Vec<Word>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Word {
     pub text: String,
     pub start: f64,

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-300}"
-for target in json multipart; do
+for target in ${TARGETS:-json multipart}; do
   mkdir -p "corpus/${target}_requests"
   cp ../tests/fuzz-seeds/$target/*.bin "corpus/${target}_requests/"
   # cargo fuzz needs nightly features; RUSTC_BOOTSTRAP lets the stable toolchain provide them.

@@ -126,3 +126,41 @@ def test_a_file_that_would_exhaust_memory_is_refused_and_the_server_lives_on(vox
     assert caught.value.body["message"] == "The audio file could not be decoded or its format is not supported."
     assert caught.value.param == "messages[0].content[0].input_audio.data"
     assert [model.id for model in openai_client(vox).models.list()], "the server still answers"
+
+
+WEATHER = {
+    "type": "function",
+    "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}},
+}
+
+
+@pytest.mark.parametrize(
+    "tools, tool_choice, param",
+    [
+        ([WEATHER], {"type": "function", "function": {"name": "g"}}, "tool_choice"),
+        ([{"type": "function", "function": {"name": 'a" ::= "x" | root'}}], "auto", "tools[0].function.name"),
+        ([{"type": "function", "function": {"name": "f" * 200}}], "auto", "tools[0].function.name"),
+        ([{"type": "function", "function": {"name": "f", "parameters": "notaschema"}}], "auto", "tools[0].function.parameters"),
+        ([{"type": "function", "function": {"name": "f", "parameters": {"type": 123}}}], "auto", "tools[0].function.parameters"),
+        ([], "required", "tools"),
+    ],
+)
+def test_bad_tools_are_400_naming_the_parameter(vox, tools, tool_choice, param):
+    with pytest.raises(openai.BadRequestError) as caught:
+        openai_client(vox).chat.completions.create(**SPOKEN, tools=tools, tool_choice=tool_choice)
+    assert caught.value.status_code == 400
+    assert caught.value.param == param, caught.value.body
+
+
+@pytest.mark.parametrize(
+    "extra, words",
+    [
+        ({"tool_choice": "sometimes"}, "Supported values are: 'none', 'auto', and 'required'."),
+        ({"max_tokens": 1e20}, "expected an integer, but got a decimal number instead."),
+    ],
+)
+def test_wrong_types_are_worded_as_openai_does(vox, extra, words):
+    with pytest.raises(openai.BadRequestError) as caught:
+        openai_client(vox).chat.completions.create(**SPOKEN, extra_body=extra)
+    assert words in caught.value.body["message"], caught.value.body
+    assert "enum" not in caught.value.body["message"] and "i64" not in caught.value.body["message"]

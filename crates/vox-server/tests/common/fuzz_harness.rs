@@ -2,8 +2,9 @@
 //! to a route must never panic and never be a server error, except "no engine loaded" (503),
 //! where a valid request ends on this engine-less router.
 //!
-//! Audio in containers is "decoded" by `false`, which always fails: the decoders have their
-//! own fuzzer, and this one is about JSON and multipart. WAV stays on Vox's own parser.
+//! Audio in containers is "decoded" by a shell that reads its input and fails: the decoders
+//! have their own fuzzer, and this one is about JSON and multipart. WAV stays on Vox's own
+//! parser.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -52,8 +53,8 @@ fn harness() -> &'static Harness {
             max_audio_duration: Duration::from_secs(60),
             audio_ttl: Duration::from_secs(3600),
             decode_place: vox_audio::DecodePlace::Isolated {
-                program: "false".into(),
-                args: vec![],
+                program: "sh".into(),
+                args: vec!["-c".into(), "cat >/dev/null; exit 1".into()],
             },
             connections: vox_server::door::ConnectionLimits::default(),
             cors: vox_server::cors::CorsOrigins::default(),
