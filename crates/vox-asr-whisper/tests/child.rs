@@ -1,5 +1,5 @@
 //! Recognition in a child process: the same transcripts as in process, a hang-up kills the
-//! child, and the next job is served by a fresh one.
+//! child at once, and the next job is served by a fresh one.
 
 #[path = "support/eval.rs"]
 mod eval;
@@ -39,6 +39,21 @@ fn recognizer_child() {
     vox_asr_whisper::run_child(dir.as_ref(), threads.parse().unwrap()).unwrap();
 }
 
+/// Recognizer processes this test process has running.
+fn recognizer_children() -> usize {
+    let me = std::process::id().to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| {
+            let dir = entry.ok()?.path();
+            let stat = std::fs::read_to_string(dir.join("stat")).ok()?;
+            let parent = stat.rsplit(')').next()?.split_whitespace().nth(1)?.to_string();
+            let command = std::fs::read(dir.join("cmdline")).ok()?;
+            (parent == me && String::from_utf8_lossy(&command).contains("recognizer_child")).then_some(())
+        })
+        .count()
+}
+
 fn job(audio: AudioBuffer) -> TranscriptionJob {
     TranscriptionJob {
         audio,
@@ -55,7 +70,7 @@ fn model_dir() -> std::path::PathBuf {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_child_hears_what_the_model_hears_in_process() {
+async fn the_child_hears_what_the_model_hears_and_dies_with_its_caller() {
     let engine = WhisperEngine::start_in(&in_child(), &model_dir(), 2).unwrap();
     let local = WhisperModel::load(&model_dir(), 2).unwrap();
     for (audio, _) in eval::utterances().into_iter().take(2) {
@@ -65,11 +80,12 @@ async fn the_child_hears_what_the_model_hears_in_process() {
         assert_eq!(got, expected);
         assert!(!got.segments[0].words.is_empty());
     }
+    // One test, not two: the processes are counted, and another test's child would count too.
+    hang_up_kills_the_child_and_the_next_job_gets_a_new_one(engine).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hang_up_kills_the_child_and_the_next_job_gets_a_new_one() {
-    let engine = Arc::new(WhisperEngine::start_in(&in_child(), &model_dir(), 2).unwrap());
+async fn hang_up_kills_the_child_and_the_next_job_gets_a_new_one(engine: WhisperEngine) {
+    let engine = Arc::new(engine);
     let utterances = eval::utterances();
     // A minute of speech: long enough to still be computing when the caller leaves.
     let mut long = Vec::new();
@@ -82,8 +98,15 @@ async fn a_hang_up_kills_the_child_and_the_next_job_gets_a_new_one() {
         samples: long,
         sample_rate: 16_000,
     };
+    assert_eq!(recognizer_children(), 1);
     let abandoned = tokio::time::timeout(Duration::from_millis(700), engine.transcribe(job(long))).await;
     assert!(abandoned.is_err(), "a minute of audio was recognised in 0.7 s");
+    // Killed, not left to finish: a child that had finished would still be waiting for work.
+    let gone = (0..500).any(|_| {
+        std::thread::sleep(Duration::from_millis(20));
+        recognizer_children() == 0
+    });
+    assert!(gone, "the recognizer kept running after its caller left");
     let (audio, reference) = utterances.into_iter().next().unwrap();
     let text = engine.transcribe(job(audio)).await.unwrap().text;
     let (hyp, reference) = (eval::normalise(&text), eval::normalise(&reference));
