@@ -206,7 +206,8 @@ impl Registry {
         let unauthenticated = open
             .values()
             .filter(|c| !c.is_authenticated())
-            .min_by_key(|c| c.opened_ms)
+            // Ids count up in the order of opening (two can open in the same millisecond).
+            .min_by_key(|c| c.id)
             .map(|c| c.id);
         unauthenticated.or_else(|| {
             open.values()
