@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 seconds="${1:-300}"
 for target in ${TARGETS:-json multipart}; do
   mkdir -p "corpus/${target}_requests"
-  cp ../tests/fuzz-seeds/$target/*.bin "corpus/${target}_requests/"
+  cp ../tests/fuzz-seeds/$target/*.seed "corpus/${target}_requests/"
   # cargo fuzz needs nightly features; RUSTC_BOOTSTRAP lets the stable toolchain provide them.
   RUSTC_BOOTSTRAP=1 cargo fuzz run "${target}_requests" -- -max_total_time="$seconds" -max_len=65536 \
     -rss_limit_mb=4096 -print_final_stats=1
