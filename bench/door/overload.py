@@ -27,9 +27,10 @@ async def one(client, results):
             audio={"voice": "alloy", "format": "pcm16"}, stream=True, max_tokens=80,
             messages=[{"role": "user", "content": QUESTION}])
         async for chunk in stream:
-            delta = chunk.choices[0].delta if chunk.choices else None
-            audio = getattr(delta, "audio", None) if delta else None
-            if first_audio is None and audio and (audio.get("data") if isinstance(audio, dict) else None):
+            # `audio` is not a field of the SDK's delta type: read it from the raw chunk.
+            choices = chunk.model_dump().get("choices") or [{}]
+            audio = (choices[0].get("delta") or {}).get("audio") or {}
+            if first_audio is None and audio.get("data"):
                 first_audio = time.monotonic() - started
         results["completed"].append(first_audio if first_audio is not None else float("nan"))
     except openai.RateLimitError as err:
