@@ -20,29 +20,26 @@ fn inputs(kind: &str) -> Vec<(String, Vec<u8>)> {
     found
 }
 
-#[test]
-fn json_inputs_are_answered_cleanly_on_every_route() {
-    let inputs = inputs("json");
-    assert!(inputs.len() >= 5, "the seeds are missing");
+/// Like the fuzzer, the first byte of an input picks the route; here every route gets every
+/// body too.
+fn replay(kind: &str, routes: &[&str], content_type: &str, at_least: usize) {
+    let inputs = inputs(kind);
+    assert!(inputs.len() >= at_least, "the seeds are missing");
     for (name, bytes) in inputs {
-        // Like the fuzzer: the first byte picks the route; here every route gets every body too.
-        for route in JSON_ROUTES {
-            let body = bytes.split_first().map_or(&[][..], |(_, rest)| rest);
+        let body = bytes.split_first().map_or(&[][..], |(_, rest)| rest);
+        for route in routes {
             println!("{name} -> {route}");
-            check(route, "application/json", body);
+            check(route, content_type, body);
         }
     }
 }
 
 #[test]
+fn json_inputs_are_answered_cleanly_on_every_route() {
+    replay("json", &JSON_ROUTES, "application/json", 5);
+}
+
+#[test]
 fn multipart_inputs_are_answered_cleanly_on_every_route() {
-    let inputs = inputs("multipart");
-    assert!(inputs.len() >= 3, "the seeds are missing");
-    for (name, bytes) in inputs {
-        for route in MULTIPART_ROUTES {
-            let body = bytes.split_first().map_or(&[][..], |(_, rest)| rest);
-            println!("{name} -> {route}");
-            check(route, MULTIPART_TYPE, body);
-        }
-    }
+    replay("multipart", &MULTIPART_ROUTES, MULTIPART_TYPE, 3);
 }
