@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError};
-use std::time::Duration;
-use vox_engine::load::{Held, LoadMeter};
+use std::time::{Duration, Instant};
+use vox_engine::load::{Held, LoadMeter, Mark, SharingClock};
 
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_batch::LlamaBatch;
@@ -41,6 +41,8 @@ pub struct Scheduler<'m> {
     pub turns: Arc<SpeechTurns>,
     /// Requests held and how long a generation takes, for admission.
     pub meter: Arc<LoadMeter>,
+    /// Generations decoding together: a generation's cost is its time over how many shared it.
+    pub generating: SharingClock,
 }
 
 /// Longest a decoding step waits for urgent speech: a long piece (a Kokoro sentence takes a few
@@ -68,6 +70,8 @@ impl Scheduler<'_> {
                 self.turns.wait_for_quiet(MOST_YIELDED);
             }
             self.release_cancelled();
+            let generating = self.slots.iter().filter(|s| s.request.is_some()).count();
+            self.generating.set_jobs(generating, Instant::now());
             if !self.busy() {
                 if open {
                     continue;
@@ -86,7 +90,8 @@ impl Scheduler<'_> {
         if events.is_closed() {
             return;
         }
-        match self.prepare(&job, events.clone()) {
+        let started = self.generating.mark(Instant::now());
+        match self.prepare(&job, events.clone(), started) {
             Ok((prompt, mut generation)) => {
                 generation.held = Some(held);
                 self.place(prompt, generation)
@@ -97,7 +102,12 @@ impl Scheduler<'_> {
         }
     }
 
-    fn prepare(&self, job: &ChatJob, events: Events) -> Result<(Vec<LlamaToken>, Generation), EngineError> {
+    fn prepare(
+        &self,
+        job: &ChatJob,
+        events: Events,
+        started: Mark,
+    ) -> Result<(Vec<LlamaToken>, Generation), EngineError> {
         let prompt = self.template.render(job).map_err(EngineError::InvalidInput)?;
         // A template that writes the BOS token itself must not get a second one.
         let add_special = !self.template.starts_with_bos(&prompt.text);
@@ -136,8 +146,7 @@ impl Scheduler<'_> {
             filter: OutputFilter::new(job.sampling.stop.clone(), tools_on, prompt.prefill),
             declared_tools,
             held: None,
-            started: std::time::Instant::now(),
-            meter: self.meter.clone(),
+            started,
         };
         Ok((tokens, generation))
     }
@@ -251,9 +260,9 @@ impl Scheduler<'_> {
             };
             let full = slot.cached.len() + 1 >= self.context_per_slot;
             match outcome {
-                Some(reason) => finish(slot, reason),
+                Some(reason) => finish(slot, reason, &mut self.generating, &self.meter),
                 None if generation.events.is_closed() => slot.request = None,
-                None if full => finish(slot, StopReason::Length),
+                None if full => finish(slot, StopReason::Length, &mut self.generating, &self.meter),
                 None => generation.next_token = Some(token),
             }
         }
@@ -286,8 +295,11 @@ fn advance(generation: &mut Generation, piece: Vec<u8>) -> Option<StopReason> {
     }
 }
 
-fn finish(slot: &mut Slot, reason: StopReason) {
+/// A generation that ran to its end measures what one costs under the current load: its time
+/// divided by the generations it shared the steps with.
+fn finish(slot: &mut Slot, reason: StopReason, generating: &mut SharingClock, meter: &LoadMeter) {
     if let Some(generation) = slot.request.take() {
+        meter.observe(generating.alone_secs(generation.started, Instant::now()), 1.0);
         generation.finish(reason);
     }
 }

@@ -6,8 +6,8 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
-use vox_engine::load::LoadMeter;
+use std::time::{Duration, Instant};
+use vox_engine::load::{LoadMeter, SharingClock};
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -177,6 +177,7 @@ fn scheduler<'m>(
         context_per_slot: config.context_per_slot,
         meter,
         turns: config.turns.clone(),
+        generating: SharingClock::new(Instant::now()),
     })
 }
 
@@ -208,7 +209,7 @@ impl ChatModel for LlamaEngine {
         }
     }
 
-    /// Generations run `slots` at a time; one takes what the last ones took.
+    /// Generations run `slots` at a time; each beyond them waits for one generation's cost.
     fn expected_wait(&self) -> Duration {
         self.meter.load().parallel_wait(self.slots)
     }

@@ -6,9 +6,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use vox_engine::EngineError;
 use vox_engine::chat::{ChatEvent, StopReason};
 
-use std::sync::Arc;
-
-use vox_engine::load::{Held, LoadMeter};
+use vox_engine::load::{Held, Mark};
 
 use crate::output::OutputFilter;
 use crate::tool_calls::parse_tool_calls;
@@ -44,8 +42,8 @@ pub struct Generation {
     pub declared_tools: Vec<String>,
     /// Counts this request in the engine's load while it lives.
     pub held: Option<Held>,
-    pub started: std::time::Instant,
-    pub meter: Arc<LoadMeter>,
+    /// When it was admitted, on the scheduler's clock of generations decoding together.
+    pub started: Mark,
 }
 
 impl Generation {
@@ -57,8 +55,6 @@ impl Generation {
     /// Flushes what the filter holds, turns captured calls into tool calls, and ends the stream.
     /// A character the last token left unfinished goes with `utf8`, unsent.
     pub fn finish(mut self, mut reason: StopReason) {
-        // A generation that ran to its end measures what one costs under the current load.
-        self.meter.observe(self.started.elapsed().as_secs_f64(), 1.0);
         let end = self.filter.finish();
         match end
             .tool_text

@@ -5,6 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
 use vox_engine::EngineSet;
+use vox_engine::load::FirstOutputMeter;
 use vox_protocol::audio::OPENAI_VOICES;
 use vox_store::AudioStore;
 
@@ -21,6 +22,8 @@ struct Inner {
     engines: EngineSet,
     store: Arc<dyn AudioStore>,
     metrics: Metrics,
+    /// Spoken answers in flight and their measured time to first audio.
+    spoken_answers: Arc<FirstOutputMeter>,
     ready: watch::Receiver<bool>,
     started_at: u64,
 }
@@ -38,6 +41,7 @@ impl AppState {
             engines,
             store,
             metrics: Metrics::new(),
+            spoken_answers: FirstOutputMeter::new(),
             ready,
             started_at: unix_now(),
         };
@@ -52,6 +56,10 @@ impl AppState {
 
     pub fn engines(&self) -> &EngineSet {
         &self.inner.engines
+    }
+
+    pub fn spoken_answers(&self) -> &Arc<FirstOutputMeter> {
+        &self.inner.spoken_answers
     }
 
     pub fn store(&self) -> &dyn AudioStore {

@@ -40,7 +40,12 @@ pub async fn respond(
     // Undecodable audio is the client's error (400) whatever the engines: decode before all else.
     let decoded_audio = audio_input::decode_chat_inputs(state, &request).await?;
     let engines = RequiredEngines::for_chat(state.engines(), &request)?;
-    engines::admit(state, engines.expected_wait())?;
+    engines::admit(state, expected_wait(state, &engines, &request))?;
+    // Counted from admission, so answers admitted a moment apart in a burst see each other.
+    let in_flight = request
+        .audio_output
+        .is_some()
+        .then(|| state.spoken_answers().admit());
     let conversation = conversation::build(state, context, &engines, &request, decoded_audio).await?;
     let rest = engines::refusal_first(engines.chat.generate(conversation.job)).await?;
     let reply = Reply {
@@ -69,6 +74,7 @@ pub async fn respond(
         profile,
         language: conversation.spoken_language,
         heard_live: request.stream,
+        in_flight: in_flight.ok_or_else(|| ApiError::internal("a spoken answer was not counted"))?,
     };
     let answer = spoken::start(rest, voice);
     let keeper = spoken_reply::Keeper::new(state, context);
@@ -81,6 +87,21 @@ pub async fn respond(
     let format = speech_out::chat_format(output.format);
     let completion = spoken_reply::whole(reply, answer, format, keeper, audio_secs).await?;
     Ok(Json(completion).into_response())
+}
+
+/// The engines' queues (a language model slot, the voices' turn), and for a spoken answer the
+/// measured time to first audio of the answers it would share the machine with once it has a
+/// slot.
+fn expected_wait(
+    state: &AppState,
+    engines: &RequiredEngines,
+    request: &ValidChatRequest,
+) -> std::time::Duration {
+    let queues = engines.expected_wait();
+    match request.audio_output.is_some() {
+        true => queues + state.spoken_answers().expected_wait(),
+        false => queues,
+    }
 }
 
 fn text_completion(reply: Reply, answer: &Answer, input_audio_secs: f64) -> ChatCompletion {

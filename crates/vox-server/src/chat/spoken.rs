@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 use vox_audio::AudioBuffer;
 use vox_engine::EngineError;
 use vox_engine::chat::{ChatEvent, StopReason, ToolCall};
+use vox_engine::load::InFlight;
 use vox_engine::speech::{SpeechJob, Synthesizer};
 use vox_engine::voices::VoiceProfile;
 
@@ -39,6 +40,9 @@ pub struct Voice {
     pub language: Option<String>,
     /// Streamed: each clause is heard as soon as it is spoken.
     pub heard_live: bool,
+    /// Counts this answer among those sharing the machine until it ends; its first audio is
+    /// what admission bounds.
+    pub in_flight: InFlight,
 }
 
 /// Events buffered ahead of a slow reader.
@@ -61,12 +65,12 @@ pub fn start(
 
 async fn run(
     events: BoxStream<'static, Result<ChatEvent, EngineError>>,
-    voice: Voice,
+    mut voice: Voice,
     out: mpsc::Sender<AnswerEvent>,
 ) {
     let (clauses, to_speak) = mpsc::unbounded_channel::<String>();
     // Either half failing stops the other.
-    let finish = match tokio::try_join!(write(events, clauses), speak(to_speak, &voice, &out)) {
+    let finish = match tokio::try_join!(write(events, clauses), speak(to_speak, &mut voice, &out)) {
         Err(err) => AnswerEvent::Failed(err),
         Ok((Written { tool_calls, finished }, ())) => {
             for call in tool_calls {
@@ -125,7 +129,7 @@ async fn write(
 /// showing the transcript stays in step with what is heard.
 async fn speak(
     mut clauses: mpsc::UnboundedReceiver<String>,
-    voice: &Voice,
+    voice: &mut Voice,
     out: &mpsc::Sender<AnswerEvent>,
 ) -> Result<(), ApiError> {
     while let Some(clause) = clauses.recv().await {
@@ -139,7 +143,9 @@ async fn speak(
         };
         let mut audio = voice.synthesizer.synthesize(job);
         while let Some(chunk) = audio.next().await {
-            let _ = out.send(AnswerEvent::Audio(chunk?)).await;
+            let chunk = chunk?;
+            voice.in_flight.first_output();
+            let _ = out.send(AnswerEvent::Audio(chunk)).await;
         }
     }
     Ok(())

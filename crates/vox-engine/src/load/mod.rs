@@ -2,17 +2,33 @@
 //! long its work takes, so the server can refuse at once (429) what could not start in time
 //! instead of admitting it into a minute of silence.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+mod first_output;
+mod sharing;
+
+pub use first_output::{FirstOutputMeter, InFlight};
+pub use sharing::{Mark, SharingClock};
 
 /// Weight of the newest measurement in the moving average: recent enough to follow the load,
 /// smooth enough that one odd request does not swing admission.
-const SMOOTHING: f64 = 0.2;
+pub(crate) const SMOOTHING: f64 = 0.2;
 
 /// Work held by an engine (queued or in service) and its measured cost.
 #[derive(Debug, Default)]
 pub struct LoadMeter {
-    inner: Mutex<Load>,
+    inner: Mutex<Counters>,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    load: Load,
+    /// When each held job was accepted, by a serial number: the oldest is the one in service
+    /// longest, the first to free its place.
+    held_since: BTreeMap<u64, Instant>,
+    next_serial: u64,
 }
 
 /// A snapshot of a meter.
@@ -24,6 +40,8 @@ pub struct Load {
     pub units: f64,
     /// Measured seconds of service per unit; `None` until the first measurement.
     pub secs_per_unit: Option<f64>,
+    /// How long ago the oldest job still held was accepted.
+    pub oldest_held: Duration,
 }
 
 impl LoadMeter {
@@ -31,19 +49,23 @@ impl LoadMeter {
         Arc::new(Self::default())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Load> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Counters> {
         // Plain counters: a panic elsewhere cannot leave them half-written.
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Counts a job of `units` until the returned guard is dropped.
     pub fn hold(self: &Arc<Self>, units: f64) -> Held {
-        let mut load = self.lock();
-        load.jobs += 1;
-        load.units += units;
+        let mut counters = self.lock();
+        counters.load.jobs += 1;
+        counters.load.units += units;
+        let serial = counters.next_serial;
+        counters.next_serial += 1;
+        counters.held_since.insert(serial, Instant::now());
         Held {
             meter: self.clone(),
             units,
+            serial,
         }
     }
 
@@ -53,7 +75,7 @@ impl LoadMeter {
             return;
         }
         let sample = secs / units;
-        let mut load = self.lock();
+        let load = &mut self.lock().load;
         load.secs_per_unit = Some(match load.secs_per_unit {
             Some(average) => average + SMOOTHING * (sample - average),
             None => sample,
@@ -61,7 +83,12 @@ impl LoadMeter {
     }
 
     pub fn load(&self) -> Load {
-        *self.lock()
+        let counters = self.lock();
+        let oldest = counters.held_since.values().next();
+        Load {
+            oldest_held: oldest.map_or(Duration::ZERO, Instant::elapsed),
+            ..counters.load
+        }
     }
 }
 
@@ -70,11 +97,14 @@ impl LoadMeter {
 pub struct Held {
     meter: Arc<LoadMeter>,
     units: f64,
+    serial: u64,
 }
 
 impl Drop for Held {
     fn drop(&mut self) {
-        let mut load = self.meter.lock();
+        let mut counters = self.meter.lock();
+        counters.held_since.remove(&self.serial);
+        let load = &mut counters.load;
         load.jobs = load.jobs.saturating_sub(1);
         load.units = (load.units - self.units).max(0.0);
     }
@@ -86,12 +116,22 @@ impl Load {
         secs(self.units * self.secs_per_unit.unwrap_or(0.0))
     }
 
-    /// `servers` jobs at a time, each taking `secs_per_unit`: a new job waits for the ones
-    /// beyond the free servers to go through.
+    /// `servers` jobs at a time sharing one machine, each costing `secs_per_unit` of it alone
+    /// (its time divided by the jobs it ran beside). A new job beyond the free servers waits
+    /// for the first place to free, then one cost for each job still ahead of it. The jobs in
+    /// service share the machine, so the oldest frees its place once the cost times their
+    /// number has passed since it started: a burst that filled every place at once frees the
+    /// first only after all of them have run most of their way.
     pub fn parallel_wait(&self, servers: usize) -> Duration {
         let servers = servers.max(1);
         let ahead = (self.jobs + 1).saturating_sub(servers);
-        secs(ahead as f64 * self.secs_per_unit.unwrap_or(0.0) / servers as f64)
+        if ahead == 0 {
+            return Duration::ZERO;
+        }
+        let cost = self.secs_per_unit.unwrap_or(0.0);
+        let in_service = self.jobs.min(servers) as f64;
+        let first_place = (cost * in_service - self.oldest_held.as_secs_f64()).max(0.0);
+        secs(first_place + (ahead - 1) as f64 * cost)
     }
 
     /// Jobs served in turn a piece at a time: a new job's first piece waits one piece of each.
@@ -134,10 +174,29 @@ mod tests {
         let held: Vec<Held> = (0..3).map(|_| meter.hold(1.0)).collect();
         assert_eq!(meter.load().parallel_wait(4), Duration::ZERO);
         let more: Vec<Held> = (0..9).map(|_| meter.hold(1.0)).collect();
-        // 12 held, 4 slots: 9 must go through before a new one starts, 4 at a time.
-        assert_eq!(meter.load().parallel_wait(4), Duration::from_secs(45));
+        // 12 held, 4 slots, all just started: the first place frees once the four in service
+        // have shared the machine for 4 x 20 s, then 8 more costs of 20 s are ahead.
+        let wait = meter.load().parallel_wait(4).as_secs_f64();
+        assert!((wait - 240.0).abs() < 0.1, "{wait}");
         drop((held, more));
         assert_eq!(meter.load().jobs, 0);
+    }
+
+    #[test]
+    fn an_older_job_in_service_frees_its_place_sooner() {
+        let load = Load {
+            jobs: 4,
+            units: 4.0,
+            secs_per_unit: Some(2.0),
+            oldest_held: Duration::from_secs(5),
+        };
+        // 4 sharing: the oldest needs 8 s in all, 5 have passed.
+        assert_eq!(load.parallel_wait(4), Duration::from_secs(3));
+        let long_ago = Load {
+            oldest_held: Duration::from_secs(60),
+            ..load
+        };
+        assert_eq!(long_ago.parallel_wait(4), Duration::ZERO);
     }
 
     #[test]
