@@ -74,6 +74,12 @@ pub enum StopReason {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChatEvent {
     Text(String),
+    /// Tokens used so far, from engines that can tell while they write: an answer stopped
+    /// early (cancelled, barged in on) still reports what it used.
+    Progress {
+        prompt_tokens: u64,
+        completion_tokens: u64,
+    },
     ToolCall(ToolCall),
     Finished {
         reason: StopReason,

@@ -286,6 +286,7 @@ fn advance(generation: &mut Generation, piece: Vec<u8>) -> Option<StopReason> {
     let text = generation.utf8.push(&piece);
     let (shown, stopped) = generation.filter.push(&text);
     generation.send_text(shown);
+    generation.send_progress();
     if stopped {
         Some(StopReason::Stop)
     } else if generation.generated >= generation.max_tokens {

@@ -52,6 +52,14 @@ impl Generation {
         text.is_empty() || self.events.send(Ok(ChatEvent::Text(text))).is_ok()
     }
 
+    /// Tokens used so far, so an answer stopped early still knows what it used.
+    pub fn send_progress(&self) {
+        let _ = self.events.send(Ok(ChatEvent::Progress {
+            prompt_tokens: self.prompt_tokens,
+            completion_tokens: self.generated,
+        }));
+    }
+
     /// Flushes what the filter holds, turns captured calls into tool calls, and ends the stream.
     /// A character the last token left unfinished goes with `utf8`, unsent.
     pub fn finish(mut self, mut reason: StopReason) {

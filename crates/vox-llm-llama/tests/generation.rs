@@ -81,6 +81,8 @@ struct Answer {
     reason: Option<StopReason>,
     prompt_tokens: u64,
     completion_tokens: u64,
+    /// The usage each `Progress` reported, in order.
+    progress: Vec<(u64, u64)>,
 }
 
 async fn run(engine: &LlamaEngine, job: ChatJob) -> Result<Answer, EngineError> {
@@ -92,6 +94,10 @@ async fn run(engine: &LlamaEngine, job: ChatJob) -> Result<Answer, EngineError> 
                 answer.text.push_str(&text);
                 answer.pieces += 1;
             }
+            ChatEvent::Progress {
+                prompt_tokens,
+                completion_tokens,
+            } => answer.progress.push((prompt_tokens, completion_tokens)),
             ChatEvent::ToolCall(call) => answer.calls.push(call),
             ChatEvent::Finished {
                 reason,
@@ -131,6 +137,10 @@ async fn max_tokens_ends_with_length() {
         .unwrap();
     assert_eq!(answer.reason, Some(StopReason::Length));
     assert_eq!(answer.completion_tokens, 5);
+    // Usage is told token by token while it writes, up to what the end reports.
+    let told: Vec<u64> = answer.progress.iter().map(|(_, completion)| *completion).collect();
+    assert_eq!(told, [1, 2, 3, 4, 5]);
+    assert!(answer.progress.iter().all(|(prompt, _)| *prompt == answer.prompt_tokens));
 }
 
 #[tokio::test]

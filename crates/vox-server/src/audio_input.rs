@@ -20,16 +20,7 @@ pub async fn decode(state: &AppState, bytes: Vec<u8>, param: String) -> Result<A
 
 /// Resamples decoded audio to the rate an engine takes, off the async workers.
 pub async fn at_rate(audio: AudioBuffer, rate: u32) -> Result<AudioBuffer, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        let samples = vox_audio::resample(&audio.samples, audio.sample_rate, rate)
-            .map_err(|e| ApiError::internal(format!("resampling: {e}")))?;
-        Ok(AudioBuffer {
-            samples,
-            sample_rate: rate,
-        })
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("resampling task failed: {e}")))?
+    Ok(vox_pipeline::hearing::at_rate(audio, rate).await?)
 }
 
 /// Every `input_audio` part of a chat request, in message order.

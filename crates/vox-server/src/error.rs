@@ -355,6 +355,17 @@ impl From<ProtocolError> for ApiError {
     }
 }
 
+impl From<vox_pipeline::PipelineError> for ApiError {
+    fn from(err: vox_pipeline::PipelineError) -> Self {
+        use vox_pipeline::PipelineError;
+        match err {
+            PipelineError::Engine(err) => err.into(),
+            PipelineError::Resample(detail) => ApiError::internal(detail),
+            PipelineError::EndedEarly(what) => ApiError::internal(what),
+        }
+    }
+}
+
 impl From<EngineError> for ApiError {
     fn from(err: EngineError) -> Self {
         match err {

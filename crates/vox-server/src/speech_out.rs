@@ -1,44 +1,10 @@
 //! Synthesised audio to the bytes a client asked for: every chunk resampled to the 24 kHz OpenAI
 //! outputs use, then encoded as it arrives. Shared by `/audio/speech` and spoken chat answers.
 
-use vox_audio::{AudioBuffer, OUTPUT_RATE, OutputFormat, StreamEncoder, StreamResampler};
+use vox_audio::{AudioBuffer, OUTPUT_RATE, OutputFormat, StreamEncoder};
+use vox_pipeline::ToOutputRate;
 
 use crate::error::ApiError;
-
-/// Chunks at any model rate -> 24 kHz. A chunk at another rate than the last (a voice spoken by
-/// another model) flushes the old resampler and starts a new one.
-#[derive(Default)]
-pub struct ToOutputRate {
-    resampler: Option<(u32, StreamResampler)>,
-}
-
-impl ToOutputRate {
-    pub fn push(&mut self, chunk: &AudioBuffer) -> Result<Vec<f32>, ApiError> {
-        let mut out = Vec::new();
-        if self
-            .resampler
-            .as_ref()
-            .is_none_or(|(rate, _)| *rate != chunk.sample_rate)
-        {
-            out.extend(self.finish());
-            let resampler =
-                StreamResampler::new(chunk.sample_rate, OUTPUT_RATE).map_err(ApiError::internal)?;
-            self.resampler = Some((chunk.sample_rate, resampler));
-        }
-        if let Some((_, resampler)) = &mut self.resampler {
-            out.extend(resampler.push(&chunk.samples));
-        }
-        Ok(out)
-    }
-
-    /// The resampler's delayed tail.
-    pub fn finish(&mut self) -> Vec<f32> {
-        match self.resampler.take() {
-            Some((_, mut resampler)) => resampler.finish(),
-            None => Vec::new(),
-        }
-    }
-}
 
 pub struct SpeechEncoder {
     encoder: Box<dyn StreamEncoder>,

@@ -3,11 +3,9 @@
 
 use vox_engine::audio::AudioBuffer;
 use vox_engine::chat::{ChatJob, ChatRole, ChatTurn, SamplingParams, ToolCall, ToolPolicy, ToolSpec};
-use vox_engine::transcribe::{TranscriptionJob, TranscriptionTask};
 use vox_protocol::chat::request::{Role, ToolChoice, ToolChoiceMode};
 use vox_protocol::chat::validate::{ValidChatRequest, ValidMessage, ValidPart};
 
-use crate::audio_input;
 use crate::context::RequestContext;
 use crate::engines::RequiredEngines;
 use crate::error::ApiError;
@@ -77,33 +75,12 @@ async fn stored_transcript(
     }
 }
 
-struct Heard {
-    text: String,
-    language: String,
-    secs: f64,
-}
-
-async fn recognise(engines: &RequiredEngines, decoded: AudioBuffer) -> Result<Heard, ApiError> {
+async fn recognise(engines: &RequiredEngines, decoded: AudioBuffer) -> Result<vox_pipeline::Heard, ApiError> {
     let transcriber = engines
         .transcriber
         .as_ref()
         .ok_or_else(|| ApiError::internal("audio input without a transcriber"))?;
-    let samples = audio_input::at_rate(decoded, transcriber.sample_rate()).await?;
-    let secs = samples.duration_secs();
-    let job = TranscriptionJob {
-        audio: samples,
-        task: TranscriptionTask::Transcribe,
-        language: None,
-        prompt: None,
-        temperature: 0.0,
-        word_timestamps: false,
-    };
-    let transcript = transcriber.transcribe(job).await?;
-    Ok(Heard {
-        text: transcript.text.trim().to_string(),
-        language: transcript.language,
-        secs,
-    })
+    Ok(vox_pipeline::hear(transcriber.as_ref(), decoded).await?)
 }
 
 fn turn(message: &ValidMessage, text: String) -> ChatTurn {

@@ -3,9 +3,8 @@
 //! or streamed.
 
 mod answer;
-mod clauses;
+mod chunks;
 mod conversation;
-mod spoken;
 mod spoken_reply;
 mod stream;
 mod wire;
@@ -69,19 +68,19 @@ pub async fn respond(
         .voices()
         .resolve(&output.voice)
         .ok_or_else(|| ApiError::internal("a validated voice left the catalog"))?;
-    let voice = spoken::Voice {
+    let voice = vox_pipeline::Voice {
         synthesizer,
         profile,
         language: conversation.spoken_language,
         heard_live: request.stream,
-        in_flight: in_flight.ok_or_else(|| ApiError::internal("a spoken answer was not counted"))?,
+        in_flight,
     };
-    let answer = spoken::start(rest, voice);
+    let answer = vox_pipeline::SpokenAnswer::start(rest, voice);
     let keeper = spoken_reply::Keeper::new(state, context);
     if request.stream {
         let include_usage = request.include_usage;
-        return Ok(stream::spawn_sse(reply, move |chunks| async move {
-            spoken_reply::stream(chunks, answer, keeper, include_usage, audio_secs).await
+        return Ok(stream::spawn_sse(reply, move |writer| async move {
+            spoken_reply::stream(writer, answer, keeper, include_usage, audio_secs).await
         }));
     }
     let format = speech_out::chat_format(output.format);

@@ -12,11 +12,11 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use vox_engine::EngineError;
-use vox_engine::chat::{ChatEvent, ToolCall};
-use vox_protocol::chat::chunk::{ChatCompletionChunk, ChunkChoice, ChunkDelta, ToolCallDelta};
-use vox_protocol::chat::request::FunctionCall;
+use vox_engine::chat::ChatEvent;
+use vox_protocol::chat::chunk::{ChatCompletionChunk, ChunkChoice, ChunkDelta};
 use vox_protocol::chat::response::FinishReason;
 
+use super::chunks::{Piece, TextChunks};
 use super::{Reply, wire};
 use crate::error::ApiError;
 
@@ -26,8 +26,8 @@ type EngineEvents = BoxStream<'static, Result<ChatEvent, EngineError>>;
 const CLIENT_BUFFER: usize = 64;
 
 pub fn text(reply: Reply, events: EngineEvents, include_usage: bool, input_audio_secs: f64) -> Response {
-    spawn_sse(reply, move |chunks| async move {
-        forward_text(&chunks, events, include_usage, input_audio_secs).await
+    spawn_sse(reply, move |writer| async move {
+        forward_text(&writer, events, include_usage, input_audio_secs).await
     })
 }
 
@@ -35,12 +35,12 @@ pub fn text(reply: Reply, events: EngineEvents, include_usage: bool, input_audio
 /// when the client has gone.
 pub fn spawn_sse<F, Fut>(reply: Reply, write: F) -> Response
 where
-    F: FnOnce(Chunks) -> Fut + Send + 'static,
+    F: FnOnce(ChunkWriter) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = Option<()>> + Send + 'static,
 {
     let (tx, rx) = mpsc::channel(CLIENT_BUFFER);
     tokio::spawn(async move {
-        let _ = write(Chunks { reply, tx }).await;
+        let _ = write(ChunkWriter { reply, tx }).await;
     });
     Sse::new(ReceiverStream::new(rx).map(Ok::<_, Infallible>))
         .keep_alive(KeepAlive::default())
@@ -48,81 +48,34 @@ where
 }
 
 async fn forward_text(
-    chunks: &Chunks,
+    writer: &ChunkWriter,
     mut events: EngineEvents,
     include_usage: bool,
     input_audio_secs: f64,
 ) -> Option<()> {
-    chunks
-        .delta(ChunkDelta {
-            role: Some("assistant".into()),
-            content: Some(Some(String::new())),
-            ..Default::default()
-        })
-        .await?;
-    let mut tool_index = 0;
+    let mut map = TextChunks::new(include_usage, input_audio_secs);
+    writer.send_all(map.opening()).await?;
     loop {
         let event = tokio::select! {
             event = events.next() => event,
-            () = chunks.tx.closed() => return None,
+            () = writer.tx.closed() => return None,
         };
-        match event {
-            None => {
-                return chunks
-                    .error(ApiError::internal("the language model stopped without finishing"))
-                    .await;
-            }
-            Some(Err(err)) => return chunks.error(err.into()).await,
-            Some(Ok(ChatEvent::Text(text))) => {
-                chunks
-                    .delta(ChunkDelta {
-                        content: Some(Some(text)),
-                        ..Default::default()
-                    })
-                    .await?;
-            }
-            Some(Ok(ChatEvent::ToolCall(call))) => {
-                chunks.delta(tool_call_delta(tool_index, &call)).await?;
-                tool_index += 1;
-            }
-            Some(Ok(ChatEvent::Finished {
-                reason,
-                prompt_tokens,
-                completion_tokens,
-            })) => {
-                chunks.finish(wire::finish_reason(reason)).await?;
-                if include_usage {
-                    let usage = wire::usage(prompt_tokens, completion_tokens, input_audio_secs, 0.0);
-                    chunks.usage(usage).await?;
-                }
-                return chunks.done().await;
-            }
+        let pieces = map.event(event);
+        let last = matches!(pieces.last(), Some(Piece::Done | Piece::Error(_)));
+        writer.send_all(pieces).await?;
+        if last {
+            return Some(());
         }
     }
 }
 
-pub fn tool_call_delta(index: u32, call: &ToolCall) -> ChunkDelta {
-    ChunkDelta {
-        tool_calls: Some(vec![ToolCallDelta {
-            index,
-            id: Some(call.id.clone()),
-            kind: Some("function".into()),
-            function: Some(FunctionCall {
-                name: call.name.clone(),
-                arguments: call.arguments.clone(),
-            }),
-        }]),
-        ..Default::default()
-    }
-}
-
 /// Writes chunks of one completion; every method returns `None` once the client has gone.
-pub struct Chunks {
+pub struct ChunkWriter {
     pub reply: Reply,
     pub tx: mpsc::Sender<Event>,
 }
 
-impl Chunks {
+impl ChunkWriter {
     fn chunk(&self, delta: Option<ChunkDelta>, finish_reason: Option<FinishReason>) -> ChatCompletionChunk {
         ChatCompletionChunk {
             id: self.reply.id.clone(),
@@ -141,6 +94,20 @@ impl Chunks {
                 .collect(),
             usage: None,
         }
+    }
+
+    /// Sends pieces in order; `None` once the client has gone.
+    pub async fn send_all(&self, pieces: Vec<Piece>) -> Option<()> {
+        for piece in pieces {
+            match piece {
+                Piece::Delta(delta) => self.delta(delta).await?,
+                Piece::Finish(reason) => self.finish(reason).await?,
+                Piece::Usage(usage) => self.usage(usage).await?,
+                Piece::Error(error) => self.error(error).await?,
+                Piece::Done => self.done().await?,
+            }
+        }
+        Some(())
     }
 
     pub async fn delta(&self, delta: ChunkDelta) -> Option<()> {

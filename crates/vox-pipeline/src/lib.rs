@@ -1,0 +1,18 @@
+//! The voice pipeline every front door drives (chat completions, realtime, the playground, the
+//! client commands): speech heard as text, the language model's text cut into clauses while it
+//! streams, each clause spoken while the next is written, all audio at the output rate.
+//!
+//! It knows engines (`vox-engine`) and audio (`vox-audio`), never HTTP or OpenAI's wire types:
+//! a front door translates its requests into these calls and these events back into its own
+//! shapes.
+
+pub mod clauses;
+pub mod error;
+pub mod hearing;
+pub mod output_rate;
+pub mod spoken;
+
+pub use error::PipelineError;
+pub use hearing::{Heard, hear};
+pub use output_rate::{OUTPUT_RATE, ToOutputRate};
+pub use spoken::{AnswerEvent, Ending, SpokenAnswer, SpokenClause, Summary, Voice};

@@ -1,0 +1,90 @@
+//! A chat model that replays given tokens, reporting its usage as a real engine does.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use vox_engine::EngineError;
+use vox_engine::chat::{ChatEvent, ChatJob, ChatModel, StopReason, ToolCall};
+
+#[derive(Debug, Default)]
+pub struct ScriptedChat {
+    pub tokens: Vec<String>,
+    pub tool_calls: Vec<ToolCall>,
+    /// Between tokens; `None` for all at once.
+    pub token_delay: Option<Duration>,
+    /// Refuse every generation as busy, with this retry hint.
+    pub busy: Option<Duration>,
+    pub prompt_tokens: u64,
+    /// The jobs it was given, for tests to inspect.
+    pub jobs: Mutex<Vec<ChatJob>>,
+}
+
+impl ScriptedChat {
+    /// Replays `text` split after each space, as a tokenizer roughly would.
+    pub fn saying(text: &str) -> Self {
+        Self {
+            tokens: text.split_inclusive(' ').map(str::to_string).collect(),
+            prompt_tokens: 12,
+            ..Self::default()
+        }
+    }
+
+    pub fn with_delay(mut self, delay: Duration) -> Self {
+        self.token_delay = Some(delay);
+        self
+    }
+
+    pub fn calling(mut self, call: ToolCall) -> Self {
+        self.tool_calls.push(call);
+        self
+    }
+
+    pub fn busy(retry_after: Duration) -> Self {
+        Self {
+            busy: Some(retry_after),
+            ..Self::default()
+        }
+    }
+
+    fn events(&self) -> Vec<ChatEvent> {
+        let mut events = Vec::new();
+        for (written, token) in self.tokens.iter().enumerate() {
+            events.push(ChatEvent::Text(token.clone()));
+            events.push(ChatEvent::Progress {
+                prompt_tokens: self.prompt_tokens,
+                completion_tokens: written as u64 + 1,
+            });
+        }
+        events.extend(self.tool_calls.iter().cloned().map(ChatEvent::ToolCall));
+        let reason = match self.tool_calls.is_empty() {
+            true => StopReason::Stop,
+            false => StopReason::ToolCalls,
+        };
+        events.push(ChatEvent::Finished {
+            reason,
+            prompt_tokens: self.prompt_tokens,
+            completion_tokens: self.tokens.len() as u64,
+        });
+        events
+    }
+}
+
+impl ChatModel for ScriptedChat {
+    fn generate(&self, job: ChatJob) -> BoxStream<'static, Result<ChatEvent, EngineError>> {
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).push(job);
+        if let Some(retry_after) = self.busy {
+            return futures::stream::once(async move { Err(EngineError::Busy { retry_after }) }).boxed();
+        }
+        let delay = self.token_delay;
+        futures::stream::iter(self.events())
+            .then(move |event| async move {
+                if let (Some(delay), ChatEvent::Text(_)) = (delay, &event) {
+                    tokio::time::sleep(delay).await;
+                }
+                Ok(event)
+            })
+            .boxed()
+    }
+}

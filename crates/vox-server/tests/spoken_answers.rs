@@ -1,0 +1,268 @@
+//! Spoken answers through the real router with scripted engines (`vox-scripted`): the stream's
+//! chunk order, a client leaving mid-answer, a busy model, a voice refusing mid-answer, tool
+//! calls beside audio, and the next turn by audio id.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use base64::Engine as _;
+use common::*;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use vox_engine::EngineSet;
+use vox_engine::chat::ToolCall;
+use vox_scripted::{ScriptedChat, ToneVoice};
+
+const SAID: &str = "Yes, golden retrievers are gentle. They love children and learn fast.";
+
+fn server_speaking(chat: ScriptedChat, voice: Arc<ToneVoice>) -> TestServer {
+    let engines = EngineSet {
+        transcriber: None,
+        chat: Some(Arc::new(chat)),
+        synthesizer: Some(voice),
+    };
+    server_with_engines(true, settings(), engines)
+}
+
+fn streamed(mut request: Value) -> Value {
+    request["stream"] = json!(true);
+    request["stream_options"] = json!({"include_usage": true});
+    request["audio"]["format"] = json!("pcm16");
+    request
+}
+
+/// The `data:` payloads of an SSE body, `[DONE]` included.
+fn events(body: &str) -> Vec<String> {
+    body.lines()
+        .filter_map(|line| line.strip_prefix("data: "))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Each event in a word: which part of the sequence it is.
+fn shape(event: &str) -> String {
+    if event == "[DONE]" {
+        return "done".into();
+    }
+    let value: Value = serde_json::from_str(event).unwrap();
+    if value.get("error").is_some() {
+        return "error".into();
+    }
+    if value["usage"].is_object() {
+        return "usage".into();
+    }
+    let choice = &value["choices"][0];
+    if choice["finish_reason"].is_string() {
+        return format!("finish:{}", choice["finish_reason"].as_str().unwrap());
+    }
+    let delta = &choice["delta"];
+    let audio = &delta["audio"];
+    match () {
+        _ if delta["role"].is_string() => "role".into(),
+        _ if delta["tool_calls"].is_array() => "tool".into(),
+        _ if audio["id"].is_string() => "audio-id".into(),
+        _ if audio["data"].is_string() => "pcm".into(),
+        _ if audio["expires_at"].is_number() => "expires".into(),
+        _ if audio["transcript"].is_string() => "said".into(),
+        _ => format!("other:{event}"),
+    }
+}
+
+/// The shapes with runs of the same one folded: ["said", "pcm", "pcm"] -> ["said", "pcm"].
+fn folded(body: &str) -> Vec<String> {
+    let mut shapes: Vec<String> = events(body).iter().map(|e| shape(e)).collect();
+    shapes.dedup();
+    shapes
+}
+
+#[tokio::test]
+async fn a_streamed_answer_says_each_clause_before_its_audio_in_openai_order() {
+    let voice = Arc::new(ToneVoice::default());
+    let server = server_speaking(ScriptedChat::saying(SAID), voice);
+    let reply = server
+        .post_json("/v1/chat/completions", Some(KEY), &streamed(spoken_request()))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let shapes = folded(&reply.text);
+    let (head, tail) = shapes.split_at(2);
+    assert_eq!(head, ["role", "audio-id"]);
+    assert_eq!(
+        &tail[tail.len() - 4..],
+        ["expires", "finish:stop", "usage", "done"]
+    );
+    let middle = &tail[..tail.len() - 4];
+    assert!(middle.len() >= 4, "{middle:?}");
+    assert!(middle.chunks(2).all(|pair| pair == ["said", "pcm"]), "{middle:?}");
+
+    let mut transcript = String::new();
+    let mut pcm = Vec::new();
+    for event in events(&reply.text).iter().filter(|e| e.starts_with('{')) {
+        let value: Value = serde_json::from_str(event).unwrap();
+        let audio = &value["choices"][0]["delta"]["audio"];
+        transcript.push_str(audio["transcript"].as_str().unwrap_or_default());
+        if let Some(data) = audio["data"].as_str() {
+            pcm.extend(base64::engine::general_purpose::STANDARD.decode(data).unwrap());
+        }
+    }
+    assert_eq!(transcript, SAID);
+    let secs = pcm.len() as f64 / 2.0 / 24_000.0;
+    let expected = SAID.chars().count() as f64 * 0.05;
+    assert!(
+        (secs - expected).abs() < 0.05,
+        "{secs} s of audio, expected {expected}"
+    );
+}
+
+#[tokio::test]
+async fn a_client_leaving_mid_answer_stops_the_voice() {
+    let voice = Arc::new(ToneVoice::default().with_delay(Duration::from_millis(50)));
+    let chat = ScriptedChat::saying(&SAID.repeat(6)).with_delay(Duration::from_millis(20));
+    let server = server_speaking(chat, voice.clone());
+    let request = post(
+        "/v1/chat/completions",
+        Some(KEY),
+        "application/json",
+        streamed(spoken_request()).to_string().into_bytes(),
+    );
+    let response = server.router.clone().oneshot(request).await.unwrap();
+    let mut body = response.into_body();
+    let mut seen = String::new();
+    while !seen.contains("\"data\"") {
+        let frame = tokio::time::timeout(Duration::from_secs(5), body.frame())
+            .await
+            .expect("audio comes")
+            .unwrap()
+            .unwrap();
+        if let Some(bytes) = frame.data_ref() {
+            seen.push_str(&String::from_utf8_lossy(bytes));
+        }
+    }
+    drop(body);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let jobs = voice.jobs.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        voice.jobs.load(Ordering::SeqCst),
+        jobs,
+        "the voice kept speaking for nobody"
+    );
+    assert!(
+        jobs < 10,
+        "{jobs} clauses spoken for a client that left after the first"
+    );
+    assert_eq!(server.state.spoken_answers().answers(), 0);
+}
+
+#[tokio::test]
+async fn a_busy_model_is_429_with_retry_after_before_any_chunk() {
+    let server = server_speaking(
+        ScriptedChat::busy(Duration::from_secs(7)),
+        Arc::new(ToneVoice::default()),
+    );
+    for request in [spoken_request(), streamed(spoken_request())] {
+        let reply = server
+            .post_json("/v1/chat/completions", Some(KEY), &request)
+            .await;
+        assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "{}", reply.text);
+        assert_eq!(reply.headers.get("retry-after").unwrap(), "7");
+        assert_eq!(reply.code(), Some("rate_limit_exceeded"));
+    }
+}
+
+#[tokio::test]
+async fn a_full_synthesis_queue_mid_answer_ends_the_stream_with_an_error_event() {
+    let server = server_speaking(ScriptedChat::saying(SAID), Arc::new(ToneVoice::busy_at(1)));
+    let reply = server
+        .post_json("/v1/chat/completions", Some(KEY), &streamed(spoken_request()))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let shapes = folded(&reply.text);
+    assert_eq!(
+        shapes,
+        ["role", "audio-id", "said", "pcm", "said", "error"],
+        "{}",
+        reply.text
+    );
+    let last: Value = serde_json::from_str(events(&reply.text).last().unwrap()).unwrap();
+    assert_eq!(last["error"]["code"], "rate_limit_exceeded", "{last}");
+
+    // A whole answer has sent nothing yet: the same refusal is a plain 429.
+    let server = server_speaking(ScriptedChat::saying(SAID), Arc::new(ToneVoice::busy_at(1)));
+    let whole = server
+        .post_json("/v1/chat/completions", Some(KEY), &spoken_request())
+        .await;
+    assert_eq!(whole.status, StatusCode::TOO_MANY_REQUESTS, "{}", whole.text);
+}
+
+#[tokio::test]
+async fn tool_calls_come_with_the_spoken_preamble_and_finish_as_tool_calls() {
+    let call = ToolCall {
+        id: "call_7".into(),
+        name: "get_weather".into(),
+        arguments: r#"{"city":"Paris"}"#.into(),
+    };
+    let chat = ScriptedChat::saying("Let me check.").calling(call);
+    let server = server_speaking(chat, Arc::new(ToneVoice::default()));
+    let mut request = spoken_request();
+    request["tools"] = json!([{"type": "function", "function": {"name": "get_weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]);
+    let reply = server
+        .post_json("/v1/chat/completions", Some(KEY), &streamed(request.clone()))
+        .await;
+    assert_eq!(
+        folded(&reply.text),
+        [
+            "role",
+            "audio-id",
+            "said",
+            "pcm",
+            "tool",
+            "expires",
+            "finish:tool_calls",
+            "usage",
+            "done"
+        ],
+    );
+    let whole = server
+        .post_json("/v1/chat/completions", Some(KEY), &request)
+        .await;
+    let message = &whole.body["choices"][0]["message"];
+    assert_eq!(whole.body["choices"][0]["finish_reason"], "tool_calls");
+    assert_eq!(message["tool_calls"][0]["function"]["name"], "get_weather");
+    assert_eq!(message["tool_calls"][0]["id"], "call_7");
+}
+
+#[tokio::test]
+async fn the_next_turn_refers_to_the_answer_by_its_audio_id() {
+    let chat = Arc::new(ScriptedChat::saying(SAID));
+    let engines = EngineSet {
+        transcriber: None,
+        chat: Some(chat.clone()),
+        synthesizer: Some(Arc::new(ToneVoice::default())),
+    };
+    let server = server_with_engines(true, settings(), engines);
+    let first = server
+        .post_json("/v1/chat/completions", Some(KEY), &spoken_request())
+        .await;
+    let audio = &first.body["choices"][0]["message"]["audio"];
+    assert_eq!(audio["transcript"], SAID);
+    let mut next = spoken_request();
+    next["messages"] = json!([
+        {"role": "user", "content": "Is a golden retriever a good family dog?"},
+        {"role": "assistant", "audio": {"id": audio["id"]}},
+        {"role": "user", "content": "And for a flat?"},
+    ]);
+    let second = server.post_json("/v1/chat/completions", Some(KEY), &next).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.text);
+    let jobs = chat.jobs.lock().unwrap();
+    let assistant = &jobs[1].turns[1];
+    assert_eq!(
+        assistant.text, SAID,
+        "the stored transcript stands in for the audio"
+    );
+}
