@@ -138,9 +138,18 @@ async fn max_tokens_ends_with_length() {
     assert_eq!(answer.reason, Some(StopReason::Length));
     assert_eq!(answer.completion_tokens, 5);
     // Usage is told token by token while it writes, up to what the end reports.
-    let told: Vec<u64> = answer.progress.iter().map(|(_, completion)| *completion).collect();
+    let told: Vec<u64> = answer
+        .progress
+        .iter()
+        .map(|(_, completion)| *completion)
+        .collect();
     assert_eq!(told, [1, 2, 3, 4, 5]);
-    assert!(answer.progress.iter().all(|(prompt, _)| *prompt == answer.prompt_tokens));
+    assert!(
+        answer
+            .progress
+            .iter()
+            .all(|(prompt, _)| *prompt == answer.prompt_tokens)
+    );
 }
 
 #[tokio::test]

@@ -242,7 +242,7 @@ async fn a_model_that_is_busy_fails_the_answer_at_once() {
 #[tokio::test]
 async fn hearing_resamples_and_trims_what_was_heard() {
     let heard = vox_pipeline::hear(
-        &vox_scripted::ScriptedTranscriber::hearing("Bonjour.", "fr"),
+        &vox_scripted::ScriptedTranscriber::hearing(" Bonjour. ", "fr"),
         vox_engine::audio::AudioBuffer {
             samples: vec![0.0; 44_100],
             sample_rate: 44_100,

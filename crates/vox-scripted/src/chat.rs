@@ -17,6 +17,8 @@ pub struct ScriptedChat {
     /// Refuse every generation as busy, with this retry hint.
     pub busy: Option<Duration>,
     pub prompt_tokens: u64,
+    /// The queue it reports to admission.
+    pub queue: Duration,
     /// The jobs it was given, for tests to inspect.
     pub jobs: Mutex<Vec<ChatJob>>,
 }
@@ -33,6 +35,11 @@ impl ScriptedChat {
 
     pub fn with_delay(mut self, delay: Duration) -> Self {
         self.token_delay = Some(delay);
+        self
+    }
+
+    pub fn queued(mut self, queue: Duration) -> Self {
+        self.queue = queue;
         self
     }
 
@@ -86,5 +93,9 @@ impl ChatModel for ScriptedChat {
                 Ok(event)
             })
             .boxed()
+    }
+
+    fn expected_wait(&self) -> Duration {
+        self.queue
     }
 }

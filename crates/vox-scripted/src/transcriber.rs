@@ -1,4 +1,7 @@
-//! A transcriber that hears a given text in a given language, whatever the audio.
+//! A transcriber that hears a given text (exactly as given, spaces included) in a given
+//! language, whatever the audio.
+
+use std::time::Duration;
 
 use vox_engine::EngineError;
 use vox_engine::transcribe::{Transcriber, Transcript, TranscriptionJob};
@@ -7,6 +10,8 @@ use vox_engine::transcribe::{Transcriber, Transcript, TranscriptionJob};
 pub struct ScriptedTranscriber {
     pub text: String,
     pub language: String,
+    /// The queue it reports to admission.
+    pub queue: Duration,
 }
 
 impl ScriptedTranscriber {
@@ -14,7 +19,13 @@ impl ScriptedTranscriber {
         Self {
             text: text.into(),
             language: language.into(),
+            queue: Duration::ZERO,
         }
+    }
+
+    pub fn queued(mut self, queue: Duration) -> Self {
+        self.queue = queue;
+        self
     }
 }
 
@@ -26,10 +37,14 @@ impl Transcriber for ScriptedTranscriber {
 
     async fn transcribe(&self, job: TranscriptionJob) -> Result<Transcript, EngineError> {
         Ok(Transcript {
-            text: format!(" {}", self.text),
+            text: self.text.clone(),
             language: self.language.clone(),
             duration_secs: job.audio.samples.len() as f64 / f64::from(job.audio.sample_rate),
             segments: vec![],
         })
+    }
+
+    fn expected_wait(&self) -> Duration {
+        self.queue
     }
 }

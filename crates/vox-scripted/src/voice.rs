@@ -28,7 +28,9 @@ pub struct ToneVoice {
     pub jobs: AtomicUsize,
     /// Refuse the job with this (0-based) number as busy, as a full synthesis queue does.
     pub busy_at_job: Option<usize>,
-    /// Before each clause's audio.
+    /// From this (0-based) job on, never speak: answers stay in flight until dropped.
+    pub hang_from_job: Option<usize>,
+    /// Before each piece of audio.
     pub delay: Option<Duration>,
     /// Texts it was asked to speak, for tests to inspect.
     pub spoken: std::sync::Mutex<Vec<SpeechJob>>,
@@ -38,6 +40,13 @@ impl ToneVoice {
     pub fn busy_at(job: usize) -> Self {
         Self {
             busy_at_job: Some(job),
+            ..Self::default()
+        }
+    }
+
+    pub fn hanging_from(job: usize) -> Self {
+        Self {
+            hang_from_job: Some(job),
             ..Self::default()
         }
     }
@@ -82,6 +91,9 @@ impl Synthesizer for ToneVoice {
         if self.busy_at_job == Some(number) {
             let retry_after = Duration::from_secs(3);
             return futures::stream::once(async move { Err(EngineError::Busy { retry_after }) }).boxed();
+        }
+        if self.hang_from_job.is_some_and(|from| number >= from) {
+            return futures::stream::pending().boxed();
         }
         let delay = self.delay;
         // Two pieces, as a real voice streams a clause.

@@ -4,69 +4,21 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::http::StatusCode;
 use common::*;
-use futures::StreamExt;
-use futures::stream::BoxStream;
 use serde_json::json;
 use tower::ServiceExt;
-use vox_engine::audio::AudioBuffer;
-use vox_engine::chat::{ChatEvent, ChatJob, ChatModel, StopReason};
-use vox_engine::speech::{SpeechJob, Synthesizer};
-use vox_engine::transcribe::{Transcriber, Transcript, TranscriptionJob};
-use vox_engine::voices::{VoiceCatalog, VoiceProfile};
-use vox_engine::{EngineError, EngineSet};
+use vox_engine::EngineSet;
+use vox_scripted::{ScriptedChat, ScriptedTranscriber, ToneVoice};
 use vox_server::ServerSettings;
 
-/// An engine that reports a fixed queue and answers at once.
-struct Queued(Duration);
-
-#[async_trait::async_trait]
-impl Transcriber for Queued {
-    fn sample_rate(&self) -> u32 {
-        16_000
-    }
-
-    async fn transcribe(&self, job: TranscriptionJob) -> Result<Transcript, EngineError> {
-        Ok(Transcript {
-            text: "heard".into(),
-            language: "en".into(),
-            duration_secs: job.audio.samples.len() as f64 / 16_000.0,
-            segments: vec![],
-        })
-    }
-
-    fn expected_wait(&self) -> Duration {
-        self.0
-    }
-}
-
-impl ChatModel for Queued {
-    fn generate(&self, _job: ChatJob) -> BoxStream<'static, Result<ChatEvent, EngineError>> {
-        let events = vec![
-            Ok(ChatEvent::Text("Yes.".into())),
-            Ok(ChatEvent::Finished {
-                reason: StopReason::Stop,
-                prompt_tokens: 3,
-                completion_tokens: 1,
-            }),
-        ];
-        futures::stream::iter(events).boxed()
-    }
-
-    fn expected_wait(&self) -> Duration {
-        self.0
-    }
-}
-
+/// Engines that report a fixed queue and answer at once.
 fn queued_server(wait: Duration) -> TestServer {
-    let engine = Arc::new(Queued(wait));
     let engines = EngineSet {
-        transcriber: Some(engine.clone()),
-        chat: Some(engine),
+        transcriber: Some(Arc::new(ScriptedTranscriber::hearing("heard", "en").queued(wait))),
+        chat: Some(Arc::new(ScriptedChat::saying("Yes.").queued(wait))),
         synthesizer: None,
     };
     // The test servers' bound is 10 s.
@@ -121,56 +73,16 @@ async fn the_waits_of_a_requests_engines_add_up() {
     assert_eq!(reply.headers.get("retry-after").unwrap(), "2");
 }
 
-/// A voice whose first job speaks after `FIRST_AUDIO` and whose later jobs never speak: the
-/// first answer measures what an answer costs, the later ones stay in flight until dropped.
-/// Its own queue is always reported empty, so only the answers in flight can refuse.
-struct FirstSpeaksOthersHang {
-    jobs: AtomicUsize,
-}
-
+/// The first answer's audio comes after this: it measures what an answer costs.
 const FIRST_AUDIO: Duration = Duration::from_millis(400);
-
-impl VoiceCatalog for FirstSpeaksOthersHang {
-    fn list(&self) -> Vec<VoiceProfile> {
-        vec![VoiceProfile {
-            id: "alloy".into(),
-            model: "tone".into(),
-            speaker: "tone".into(),
-            speed: 1.0,
-            description: None,
-            language: None,
-            gender: None,
-        }]
-    }
-}
-
-impl Synthesizer for FirstSpeaksOthersHang {
-    fn voices(&self) -> &dyn VoiceCatalog {
-        self
-    }
-
-    fn synthesize(&self, _job: SpeechJob) -> BoxStream<'static, Result<AudioBuffer, EngineError>> {
-        if self.jobs.fetch_add(1, Ordering::SeqCst) > 0 {
-            return futures::stream::pending().boxed();
-        }
-        futures::stream::once(async {
-            tokio::time::sleep(FIRST_AUDIO).await;
-            Ok(AudioBuffer {
-                samples: vec![0.0; 2400],
-                sample_rate: 24_000,
-            })
-        })
-        .boxed()
-    }
-}
 
 fn spoken_server(bound: Duration) -> TestServer {
     let engines = EngineSet {
         transcriber: None,
-        chat: Some(Arc::new(Queued(Duration::ZERO))),
-        synthesizer: Some(Arc::new(FirstSpeaksOthersHang {
-            jobs: AtomicUsize::new(0),
-        })),
+        chat: Some(Arc::new(ScriptedChat::saying("Yes."))),
+        // Later answers never speak: they stay in flight until dropped. The voice's own queue
+        // is reported empty, so only the answers in flight can refuse.
+        synthesizer: Some(Arc::new(ToneVoice::hanging_from(1).with_delay(FIRST_AUDIO))),
     };
     server_with_engines(
         true,
