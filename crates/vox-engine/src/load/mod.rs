@@ -117,11 +117,12 @@ impl Load {
     }
 
     /// `servers` jobs at a time sharing one machine, each costing `secs_per_unit` of it alone
-    /// (its time divided by the jobs it ran beside). A new job beyond the free servers waits
-    /// for the first place to free, then one cost for each job still ahead of it. The jobs in
-    /// service share the machine, so the oldest frees its place once the cost times their
-    /// number has passed since it started: a burst that filled every place at once frees the
-    /// first only after all of them have run most of their way.
+    /// (its time divided by the jobs it ran beside). A new job beyond the free servers needs
+    /// `ahead` places to free. Places free at one cost apart on average; but the jobs in service
+    /// share the machine, so the oldest frees its place only once the cost times their number
+    /// has passed since it started. A burst that filled every place at once frees them all
+    /// together, late; a steady stream frees them one cost apart: the wait is the later of the
+    /// two.
     pub fn parallel_wait(&self, servers: usize) -> Duration {
         let servers = servers.max(1);
         let ahead = (self.jobs + 1).saturating_sub(servers);
@@ -130,8 +131,8 @@ impl Load {
         }
         let cost = self.secs_per_unit.unwrap_or(0.0);
         let in_service = self.jobs.min(servers) as f64;
-        let first_place = (cost * in_service - self.oldest_held.as_secs_f64()).max(0.0);
-        secs(first_place + (ahead - 1) as f64 * cost)
+        let first_place = cost * in_service - self.oldest_held.as_secs_f64();
+        secs(first_place.max(ahead as f64 * cost))
     }
 
     /// Jobs served in turn a piece at a time: a new job's first piece waits one piece of each.
@@ -174,10 +175,10 @@ mod tests {
         let held: Vec<Held> = (0..3).map(|_| meter.hold(1.0)).collect();
         assert_eq!(meter.load().parallel_wait(4), Duration::ZERO);
         let more: Vec<Held> = (0..9).map(|_| meter.hold(1.0)).collect();
-        // 12 held, 4 slots, all just started: the first place frees once the four in service
-        // have shared the machine for 4 x 20 s, then 8 more costs of 20 s are ahead.
+        // 12 held, 4 slots, all just started: 9 places must free, one cost (20 s) apart on
+        // average, and none before the four in service have shared the machine for 4 x 20 s.
         let wait = meter.load().parallel_wait(4).as_secs_f64();
-        assert!((wait - 240.0).abs() < 0.1, "{wait}");
+        assert!((wait - 180.0).abs() < 0.1, "{wait}");
         drop((held, more));
         assert_eq!(meter.load().jobs, 0);
     }
@@ -190,13 +191,22 @@ mod tests {
             secs_per_unit: Some(2.0),
             oldest_held: Duration::from_secs(5),
         };
-        // 4 sharing: the oldest needs 8 s in all, 5 have passed.
+        // 4 sharing: the oldest needs 8 s in all, 5 have passed; one place is needed.
         assert_eq!(load.parallel_wait(4), Duration::from_secs(3));
         let long_ago = Load {
             oldest_held: Duration::from_secs(60),
             ..load
         };
-        assert_eq!(long_ago.parallel_wait(4), Duration::ZERO);
+        // Long in service: the place frees about one cost from now.
+        assert_eq!(long_ago.parallel_wait(4), Duration::from_secs(2));
+        // A burst: 8 held, all just started; the 9th needs 5 places, all four in service free
+        // theirs together after 4 x 2 s, the fifth one cost later at the earliest.
+        let burst = Load {
+            jobs: 8,
+            oldest_held: Duration::ZERO,
+            ..load
+        };
+        assert_eq!(burst.parallel_wait(4), Duration::from_secs(10));
     }
 
     #[test]
