@@ -58,6 +58,18 @@ fn last_summary(events: &[AnswerEvent]) -> &Summary {
     }
 }
 
+/// The texts of the events `kind` picks (the model's text, or the clauses), joined.
+fn joined(events: &[AnswerEvent], kind: fn(&AnswerEvent) -> bool) -> String {
+    events
+        .iter()
+        .filter(|e| kind(e))
+        .filter_map(|e| match e {
+            AnswerEvent::Text(text) | AnswerEvent::Clause(text) => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
 fn audio_secs(events: &[AnswerEvent]) -> f64 {
     events
         .iter()
@@ -95,14 +107,7 @@ async fn each_clause_comes_before_its_audio_and_the_end_sums_it_up() {
     }
     assert!(clauses.len() >= 2, "{clauses:?}");
     assert_eq!(clauses.concat(), SAID);
-    let written: String = events
-        .iter()
-        .filter_map(|e| match e {
-            AnswerEvent::Text(text) => Some(text.as_str()),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(written, SAID);
+    assert_eq!(joined(&events, |e| matches!(e, AnswerEvent::Text(_))), SAID);
 
     let summary = last_summary(&events);
     assert_eq!(summary.ending, Ending::Completed(StopReason::Stop));
@@ -142,13 +147,7 @@ async fn cancel_stops_the_model_and_reports_exactly_what_was_said() {
     assert_eq!(summary.ending, Ending::Cancelled);
     assert!(summary.transcript.len() < SAID.len(), "{:?}", summary.transcript);
     assert!(SAID.starts_with(&summary.transcript));
-    let said: String = events
-        .iter()
-        .filter_map(|e| match e {
-            AnswerEvent::Clause(text) => Some(text.as_str()),
-            _ => None,
-        })
-        .collect();
+    let said = joined(&events, |e| matches!(e, AnswerEvent::Clause(_)));
     assert!(said.starts_with(&summary.transcript));
     assert!((summary.audio_secs - audio_secs(&events)).abs() < 1e-9);
     assert!(summary.audio_secs > 0.0);

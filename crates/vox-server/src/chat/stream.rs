@@ -110,28 +110,28 @@ impl ChunkWriter {
         Some(())
     }
 
-    pub async fn delta(&self, delta: ChunkDelta) -> Option<()> {
+    async fn delta(&self, delta: ChunkDelta) -> Option<()> {
         self.json(&self.chunk(Some(delta), None)).await
     }
 
-    pub async fn finish(&self, reason: FinishReason) -> Option<()> {
+    async fn finish(&self, reason: FinishReason) -> Option<()> {
         self.json(&self.chunk(Some(ChunkDelta::default()), Some(reason)))
             .await
     }
 
-    pub async fn usage(&self, usage: vox_protocol::chat::response::Usage) -> Option<()> {
+    async fn usage(&self, usage: vox_protocol::chat::response::Usage) -> Option<()> {
         let mut chunk = self.chunk(None, None);
         chunk.usage = Some(usage);
         self.json(&chunk).await
     }
 
     /// An error after the stream began: one `{"error": ...}` event, then the stream ends.
-    pub async fn error(&self, error: ApiError) -> Option<()> {
+    async fn error(&self, error: ApiError) -> Option<()> {
         tracing::warn!(message = %error.message, "chat stream failed");
         self.json(&error.body()).await
     }
 
-    pub async fn done(&self) -> Option<()> {
+    async fn done(&self) -> Option<()> {
         self.tx.send(Event::default().data("[DONE]")).await.ok()
     }
 
