@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -11,16 +10,20 @@ use tokio::sync::oneshot;
 use vox_engine::EngineError;
 use vox_engine::load::{Held, LoadMeter};
 use vox_engine::transcribe::{Transcriber, Transcript, TranscriptionJob};
+use vox_engine::worker::{Inbox, QueueWaitObserver, Ready, StartFailure, Worker, WorkerSpec};
 
 use crate::WhisperError;
 use crate::child::ChildRecognizer;
 use crate::features::SAMPLE_RATE;
 use crate::transcriber::WhisperModel;
 
-/// Requests waiting beyond the one being transcribed.
-const QUEUE: usize = 8;
-/// What a busy answer suggests waiting: about one short utterance.
-const RETRY_AFTER: Duration = Duration::from_secs(2);
+const SPEC: WorkerSpec = WorkerSpec {
+    name: "whisper",
+    // Requests waiting beyond the one being transcribed.
+    queue_depth: 8,
+    // What a busy answer suggests waiting: about one short utterance.
+    retry_after: Duration::from_secs(2),
+};
 
 struct Job {
     job: TranscriptionJob,
@@ -30,7 +33,7 @@ struct Job {
 }
 
 pub struct WhisperEngine {
-    queue: SyncSender<Job>,
+    worker: Worker<Job>,
     /// Seconds of audio held, and the compute seconds one second of audio takes.
     meter: Arc<LoadMeter>,
 }
@@ -85,43 +88,46 @@ impl WhisperEngine {
 
     /// Loads the model where `place` says and returns once it is ready (or failed).
     pub fn start_in(place: &RecognizerPlace, dir: &Path, threads: usize) -> Result<Self, WhisperError> {
-        let (queue, jobs) = sync_channel::<Job>(QUEUE);
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let dir = dir.to_path_buf();
         let place = place.clone();
         let meter = LoadMeter::new();
         let thread_meter = meter.clone();
-        std::thread::Builder::new()
-            .name("whisper".into())
-            .spawn(move || {
-                let mut recognizer = match Recognizer::load(&place, &dir, threads) {
+        let (worker, ()) =
+            Worker::start(
+                SPEC,
+                move |ready: Ready<(), WhisperError>, jobs| match Recognizer::load(&place, &dir, threads) {
                     Ok(recognizer) => {
-                        let _ = ready_tx.send(Ok(()));
-                        recognizer
+                        ready.loaded(());
+                        serve(recognizer, jobs, &thread_meter);
                     }
-                    Err(err) => {
-                        let _ = ready_tx.send(Err(err));
-                        return;
-                    }
-                };
-                for Job { job, reply, _held } in jobs {
-                    // The caller went away while this waited: do not spend the model on it.
-                    if reply.is_closed() {
-                        continue;
-                    }
-                    let started = Instant::now();
-                    let result = recognizer.transcribe_unless(&job, &|| reply.is_closed());
-                    if result.is_ok() {
-                        thread_meter.observe(started.elapsed().as_secs_f64(), audio_secs(&job));
-                    }
-                    let _ = reply.send(result);
-                }
-            })
-            .map_err(|e| WhisperError::Load(format!("cannot start the whisper thread: {e}")))?;
-        ready_rx
-            .recv()
-            .map_err(|_| WhisperError::Load("the whisper thread died while loading".into()))??;
-        Ok(Self { queue, meter })
+                    Err(err) => ready.failed(err),
+                },
+            )?;
+        Ok(Self { worker, meter })
+    }
+}
+
+fn serve(mut recognizer: Recognizer, jobs: Inbox<Job>, meter: &LoadMeter) {
+    for queued in &jobs {
+        let _request = queued.span.enter();
+        let Job { job, reply, _held } = queued.job;
+        // The caller went away while this waited: do not spend the model on it.
+        if reply.is_closed() {
+            continue;
+        }
+        jobs.began(queued.queued_at);
+        let started = Instant::now();
+        let result = recognizer.transcribe_unless(&job, &|| reply.is_closed());
+        if result.is_ok() {
+            meter.observe(started.elapsed().as_secs_f64(), audio_secs(&job));
+        }
+        let _ = reply.send(result);
+    }
+}
+
+impl From<StartFailure> for WhisperError {
+    fn from(failure: StartFailure) -> Self {
+        WhisperError::Load(failure.to_string())
     }
 }
 
@@ -138,22 +144,21 @@ impl Transcriber for WhisperEngine {
     async fn transcribe(&self, job: TranscriptionJob) -> Result<Transcript, EngineError> {
         let (reply, answer) = oneshot::channel();
         let _held = self.meter.hold(audio_secs(&job));
-        match self.queue.try_send(Job { job, reply, _held }) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                return Err(EngineError::Busy {
-                    retry_after: RETRY_AFTER,
-                });
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                return Err(EngineError::Internal("whisper thread stopped".into()));
-            }
-        }
+        self.worker.submit(Job { job, reply, _held })?;
         // Dropping this future drops `answer`, which marks the job cancelled for the worker.
         match answer.await {
             Ok(result) => result.map_err(Into::into),
-            Err(_) => Err(EngineError::Internal("whisper thread dropped the job".into())),
+            // The thread let go of the job without answering: it panicked.
+            Err(_) => Err(EngineError::Stopped { engine: SPEC.name }),
         }
+    }
+
+    fn is_working(&self) -> bool {
+        self.worker.is_working()
+    }
+
+    fn report_queue_waits(&self, observer: QueueWaitObserver) {
+        self.worker.report_queue_waits(observer);
     }
 
     /// One job at a time: a new one starts once every held second of audio is recognised.

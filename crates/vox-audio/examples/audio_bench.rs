@@ -58,7 +58,12 @@ fn main() {
             OutputFormat::Pcm16 => "-".to_string(),
             _ => {
                 let secs = best_secs(|| {
-                    decode_at(&encoded, &DecodeLimits::DEFAULT, 16_000).expect("decode");
+                    decode_at(
+                        &encoded,
+                        &DecodeLimits::up_to(20 << 20, std::time::Duration::from_secs(1800)),
+                        16_000,
+                    )
+                    .expect("decode");
                 });
                 format!("{:.0}x", seconds / secs)
             }

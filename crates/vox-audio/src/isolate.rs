@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use vox_engine::audio::AudioBuffer;
+use crate::AudioBuffer;
 
 use crate::sniff::{Container, sniff};
 use crate::{AudioError, DecodeLimits};

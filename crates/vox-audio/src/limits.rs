@@ -13,12 +13,15 @@ pub struct DecodeLimits {
 }
 
 impl DecodeLimits {
-    /// OpenAI's 20 MB input limit; 30 minutes of audio.
-    pub const DEFAULT: DecodeLimits = DecodeLimits {
-        max_bytes: 20 * 1024 * 1024,
-        max_duration: Duration::from_secs(30 * 60),
-        max_decoded_bytes: None,
-    };
+    /// At most `max_bytes` encoded and `max_duration` of audio, with no memory bound. The
+    /// server's defaults are its own (`vox_server::defaults`); this crate sets none.
+    pub const fn up_to(max_bytes: usize, max_duration: Duration) -> Self {
+        Self {
+            max_bytes,
+            max_duration,
+            max_decoded_bytes: None,
+        }
+    }
 
     /// The most frames of audio at `rate` these limits allow.
     pub fn max_frames(&self, rate: u32) -> u64 {
@@ -35,11 +38,5 @@ impl DecodeLimits {
         crate::AudioError::TooLong {
             limit_secs: self.max_duration.as_secs(),
         }
-    }
-}
-
-impl Default for DecodeLimits {
-    fn default() -> Self {
-        Self::DEFAULT
     }
 }

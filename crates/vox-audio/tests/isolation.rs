@@ -8,6 +8,9 @@ use std::time::Duration;
 use common::*;
 use vox_audio::{AudioError, DecodeLimits, DecodePlace, OutputFormat, decode_in, encode};
 
+/// Generous limits: these tests are about decoding, not about refusing.
+const LIMITS: DecodeLimits = DecodeLimits::up_to(20 << 20, std::time::Duration::from_secs(1800));
+
 /// This test binary doubles as the decoding child (see `decoding_child`).
 fn isolated() -> DecodePlace {
     DecodePlace::Isolated {
@@ -43,8 +46,8 @@ fn isolated_decoding_returns_the_same_audio() {
         OutputFormat::Wav,
     ] {
         let bytes = encode(format, &input).unwrap();
-        let here = decode_in(&DecodePlace::InProcess, &bytes, &DecodeLimits::DEFAULT).unwrap();
-        let there = decode_in(&isolated(), &bytes, &DecodeLimits::DEFAULT).unwrap();
+        let here = decode_in(&DecodePlace::InProcess, &bytes, &LIMITS).unwrap();
+        let there = decode_in(&isolated(), &bytes, &LIMITS).unwrap();
         assert_eq!(here, there, "{format:?}");
     }
 }
@@ -54,7 +57,7 @@ fn an_input_that_aborts_the_decoder_is_just_undecodable() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz-regressions-abort");
     for entry in std::fs::read_dir(dir).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-        let result = decode_in(&isolated(), &bytes, &DecodeLimits::DEFAULT);
+        let result = decode_in(&isolated(), &bytes, &LIMITS);
         assert!(
             matches!(result, Err(AudioError::Undecodable { .. })),
             "{result:?}"
@@ -67,7 +70,7 @@ fn limits_reach_the_child() {
     let bytes = encode(OutputFormat::Flac, &signal(3.0, RATE)).unwrap();
     let short = DecodeLimits {
         max_duration: Duration::from_secs(2),
-        ..DecodeLimits::DEFAULT
+        ..LIMITS
     };
     assert_eq!(
         decode_in(&isolated(), &bytes, &short),
@@ -81,7 +84,7 @@ fn audio_beyond_the_decoding_memory_is_too_large_not_undecodable() {
     // 30 s at 24 kHz is 2.9 MB of samples; the bound allows one.
     let tight = DecodeLimits {
         max_decoded_bytes: Some(1 << 20),
-        ..DecodeLimits::DEFAULT
+        ..LIMITS
     };
     assert_eq!(
         vox_audio::decode(&bytes, &tight),
@@ -89,7 +92,7 @@ fn audio_beyond_the_decoding_memory_is_too_large_not_undecodable() {
     );
     let roomy = DecodeLimits {
         max_decoded_bytes: Some(8 << 20),
-        ..DecodeLimits::DEFAULT
+        ..LIMITS
     };
     assert_eq!(
         vox_audio::decode(&bytes, &roomy).unwrap().samples.len(),

@@ -33,7 +33,7 @@ pub struct DoorConfig {
     #[arg(long, env = "VOX_MAX_CONNECTIONS", value_name = "N")]
     pub max_connections: Option<usize>,
 
-    /// A browser origin allowed to call the API (repeat, or `*` for any) [default: only Vox's own].
+    /// A browser origin allowed to call the API (repeat, or `*` for any) [default: Vox's own origin].
     #[arg(
         long = "cors-origin",
         env = "VOX_CORS_ORIGINS",

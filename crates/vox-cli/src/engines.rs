@@ -1,5 +1,6 @@
-//! Wiring: which engine crate serves each role, loaded from the installed model files of a
-//! profile and warmed up before the server says it is ready.
+//! Wiring: which engine crate serves each role, loaded from the installed model files of each
+//! profile and warmed up before the server says it is ready. A model two profiles share is
+//! loaded once.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,17 +22,59 @@ use crate::config::Config;
 
 pub type InstalledModels = BTreeMap<Role, Vec<PathBuf>>;
 
-pub async fn load(config: &Config, models: &InstalledModels) -> anyhow::Result<EngineSet> {
-    // The voices and the language model share the cores: the model waits for urgent speech.
-    let turns = SpeechTurns::new();
-    let transcriber = load_transcriber(config, first_dir(models, Role::Asr)?).await?;
-    let chat = load_chat_model(config, first_dir(models, Role::Llm)?, turns.clone()).await?;
-    let synthesizer = load_synthesizer(config, models, turns).await?;
-    Ok(EngineSet {
-        transcriber: Some(transcriber),
-        chat: Some(chat),
-        synthesizer: Some(synthesizer),
-    })
+/// The engines loaded so far, by the model folders they were loaded from.
+pub struct Loaded<'a> {
+    config: &'a Config,
+    /// Every voice and language model of the process shares the same cores, so they share one
+    /// turn-taking: a language model waits while any voice has urgent speech to make.
+    turns: Arc<SpeechTurns>,
+    transcribers: BTreeMap<PathBuf, Arc<dyn Transcriber>>,
+    chat_models: BTreeMap<PathBuf, Arc<dyn ChatModel>>,
+    synthesizers: BTreeMap<Vec<PathBuf>, Arc<dyn Synthesizer>>,
+}
+
+impl<'a> Loaded<'a> {
+    pub fn new(config: &'a Config) -> Self {
+        Self {
+            config,
+            turns: SpeechTurns::new(),
+            transcribers: BTreeMap::new(),
+            chat_models: BTreeMap::new(),
+            synthesizers: BTreeMap::new(),
+        }
+    }
+
+    /// A profile's engines, loading only the models not already loaded for another profile.
+    pub async fn profile(&mut self, models: &InstalledModels) -> anyhow::Result<EngineSet> {
+        let asr = first_dir(models, Role::Asr)?.to_path_buf();
+        if !self.transcribers.contains_key(&asr) {
+            let transcriber = load_transcriber(self.config, &asr).await?;
+            self.transcribers.insert(asr.clone(), transcriber);
+        }
+        let llm = first_dir(models, Role::Llm)?.to_path_buf();
+        if !self.chat_models.contains_key(&llm) {
+            let chat = load_chat_model(self.config, &llm, self.turns.clone()).await?;
+            self.chat_models.insert(llm.clone(), chat);
+        }
+        let voices = voice_dirs(models);
+        if !self.synthesizers.contains_key(&voices) {
+            let synthesizer = load_synthesizer(self.config, models, self.turns.clone()).await?;
+            self.synthesizers.insert(voices.clone(), synthesizer);
+        }
+        Ok(EngineSet {
+            transcriber: self.transcribers.get(&asr).cloned(),
+            chat: self.chat_models.get(&llm).cloned(),
+            synthesizer: self.synthesizers.get(&voices).cloned(),
+        })
+    }
+}
+
+/// What tells one synthesizer from another: its runtime and its voice model folders.
+fn voice_dirs(models: &InstalledModels) -> Vec<PathBuf> {
+    [Role::Runtime, Role::Tts]
+        .iter()
+        .flat_map(|role| models.get(role).cloned().unwrap_or_default())
+        .collect()
 }
 
 fn first_dir(models: &InstalledModels, role: Role) -> anyhow::Result<&Path> {

@@ -6,6 +6,7 @@ mod door_config;
 mod engines;
 mod models;
 mod serve;
+mod settings_table;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

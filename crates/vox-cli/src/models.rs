@@ -26,7 +26,7 @@ pub struct ModelLocation {
     /// Folder of installed models [default: $VOX_HOME/models].
     #[arg(long, env = "VOX_MODELS_DIR", value_name = "DIR", global = true)]
     pub models_dir: Option<PathBuf>,
-    /// A model manifest to use instead of the one built in.
+    /// A model manifest to use instead of the one built in [default: built in].
     #[arg(long, env = "VOX_MANIFEST", value_name = "FILE", global = true)]
     pub manifest: Option<PathBuf>,
 }

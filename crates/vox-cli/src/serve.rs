@@ -9,9 +9,8 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use tokio::net::TcpListener;
-use vox_engine::EngineSet;
 use vox_models::Role;
-use vox_server::{AppState, defaults};
+use vox_server::{AppState, ProfileEngines, defaults};
 use vox_store::{AudioStore, EmbeddedStore};
 
 use crate::config::{Config, ServeConfig};
@@ -163,23 +162,18 @@ fn check_models(config: &Config) -> anyhow::Result<BTreeMap<String, BTreeMap<Rol
     Ok(installed)
 }
 
-/// The engines of the default deployment's profile.
+/// The engines of every profile a deployment names; a model two profiles share is loaded once.
 async fn load_engines(
     config: &Config,
     installed: &BTreeMap<String, BTreeMap<Role, Vec<PathBuf>>>,
-) -> anyhow::Result<EngineSet> {
-    let profile = config
-        .deployments
-        .iter()
-        .find(|d| d.name == defaults::DEPLOYMENT)
-        .or(config.deployments.first())
-        .map(|d| d.profile.clone())
-        .unwrap_or_else(|| defaults::PROFILE.to_string());
-    let models = installed
-        .get(&profile)
-        .context("the default deployment's models were not checked")?;
-    tracing::info!(profile, "loading engines");
-    crate::engines::load(config, models).await
+) -> anyhow::Result<ProfileEngines> {
+    let mut loaded = crate::engines::Loaded::new(config);
+    let mut engines = ProfileEngines::default();
+    for (profile, models) in installed {
+        tracing::info!(profile, "loading engines");
+        engines = engines.with(profile.clone(), loaded.profile(models).await?);
+    }
+    Ok(engines)
 }
 
 fn announce(config: &Config, local: std::net::SocketAddr) {

@@ -96,4 +96,15 @@ pub trait ChatModel: Send + Sync {
     fn expected_wait(&self) -> std::time::Duration {
         std::time::Duration::ZERO
     }
+
+    /// False once the engine can no longer serve (its thread panicked): readiness turns false
+    /// and requests needing it are refused as unavailable.
+    fn is_working(&self) -> bool {
+        true
+    }
+
+    /// From now on, report each job's wait in the engine's queue to `observer` (for metrics).
+    fn report_queue_waits(&self, observer: crate::worker::QueueWaitObserver) {
+        let _ = observer;
+    }
 }

@@ -18,6 +18,10 @@ pub enum EngineError {
     /// The request was cancelled (its client went away).
     #[error("cancelled")]
     Cancelled,
+    /// The engine's thread is gone (its model panicked); requests needing it cannot be served
+    /// until the server restarts.
+    #[error("the {engine} engine has stopped")]
+    Stopped { engine: &'static str },
     /// Something broke inside the engine. Logged, never shown to clients.
     #[error("internal engine failure: {0}")]
     Internal(String),

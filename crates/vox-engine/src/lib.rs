@@ -10,6 +10,7 @@ pub mod speech;
 pub mod transcribe;
 pub mod turns;
 pub mod voices;
+pub mod worker;
 
 use std::sync::Arc;
 
@@ -22,6 +23,16 @@ pub struct EngineSet {
     pub transcriber: Option<Arc<dyn transcribe::Transcriber>>,
     pub chat: Option<Arc<dyn chat::ChatModel>>,
     pub synthesizer: Option<Arc<dyn speech::Synthesizer>>,
+}
+
+impl EngineSet {
+    /// No engine of the set has stopped.
+    pub fn all_working(&self) -> bool {
+        let transcriber = self.transcriber.as_ref().is_none_or(|e| e.is_working());
+        let chat = self.chat.as_ref().is_none_or(|e| e.is_working());
+        let synthesizer = self.synthesizer.as_ref().is_none_or(|e| e.is_working());
+        transcriber && chat && synthesizer
+    }
 }
 
 impl std::fmt::Debug for EngineSet {

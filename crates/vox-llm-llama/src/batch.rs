@@ -3,7 +3,7 @@
 //! batching) and a new request's prefill never stalls the others for long.
 
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::TryRecvError;
 use std::time::{Duration, Instant};
 use vox_engine::load::{Held, LoadMeter, Mark, SharingClock};
 
@@ -14,6 +14,7 @@ use llama_cpp_2::token::LlamaToken;
 use vox_engine::EngineError;
 use vox_engine::chat::{ChatJob, StopReason};
 use vox_engine::turns::SpeechTurns;
+use vox_engine::worker::{Inbox, Queued};
 
 use crate::grammar::forced_call_grammar;
 use crate::output::OutputFilter;
@@ -50,17 +51,20 @@ pub struct Scheduler<'m> {
 const MOST_YIELDED: Duration = Duration::from_millis(500);
 
 impl Scheduler<'_> {
-    pub fn run(mut self, requests: Receiver<Request>) {
+    pub fn run(mut self, requests: Inbox<Request>) {
         let mut open = true;
         loop {
             while open && self.slots.iter().any(|s| s.request.is_none()) {
                 let next = if self.busy() {
                     requests.try_recv()
                 } else {
-                    requests.recv().map_err(|_| TryRecvError::Disconnected)
+                    requests.recv().ok_or(TryRecvError::Disconnected)
                 };
                 match next {
-                    Ok(request) => self.admit(request),
+                    Ok(request) => {
+                        requests.began(request.queued_at);
+                        self.admit(request)
+                    }
                     Err(TryRecvError::Empty) => break,
                     Err(TryRecvError::Disconnected) => open = false,
                 }
@@ -86,14 +90,22 @@ impl Scheduler<'_> {
         self.slots.iter().any(|s| s.request.is_some())
     }
 
-    fn admit(&mut self, Request { job, events, held }: Request) {
+    fn admit(
+        &mut self,
+        Queued {
+            job: request, span, ..
+        }: Queued<Request>,
+    ) {
+        let Request { job, events, held } = request;
         if events.is_closed() {
             return;
         }
+        let _request = span.enter();
         let started = self.generating.mark(Instant::now());
         match self.prepare(&job, events.clone(), started) {
             Ok((prompt, mut generation)) => {
                 generation.held = Some(held);
+                generation.span = span.clone();
                 self.place(prompt, generation)
             }
             Err(error) => {
@@ -147,6 +159,7 @@ impl Scheduler<'_> {
             declared_tools,
             held: None,
             started,
+            span: tracing::Span::none(),
         };
         Ok((tokens, generation))
     }
@@ -183,9 +196,13 @@ impl Scheduler<'_> {
     /// A client that went away frees its sequence before the next step.
     fn release_cancelled(&mut self) {
         for slot in &mut self.slots {
-            if slot.request.as_ref().is_some_and(|g| g.events.is_closed()) {
-                slot.request = None;
-                tracing::debug!(seq = slot.seq, "generation cancelled by its client");
+            if let Some(gone) = slot.request.take_if(|g| g.events.is_closed()) {
+                let _request = gone.span.enter();
+                tracing::debug!(
+                    seq = slot.seq,
+                    generated = gone.generated,
+                    "generation cancelled by its client"
+                );
             }
         }
     }
@@ -300,6 +317,13 @@ fn advance(generation: &mut Generation, piece: Vec<u8>) -> Option<StopReason> {
 /// divided by the generations it shared the steps with.
 fn finish(slot: &mut Slot, reason: StopReason, generating: &mut SharingClock, meter: &LoadMeter) {
     if let Some(generation) = slot.request.take() {
+        let _request = generation.span.clone().entered();
+        tracing::debug!(
+            prompt_tokens = generation.prompt_tokens,
+            completion_tokens = generation.generated,
+            ?reason,
+            "generation finished"
+        );
         meter.observe(generating.alone_secs(generation.started, Instant::now()), 1.0);
         generation.finish(reason);
     }

@@ -4,7 +4,6 @@
 
 use std::num::NonZeroU32;
 use std::path::PathBuf;
-use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use vox_engine::load::{LoadMeter, SharingClock};
@@ -21,12 +20,15 @@ use tokio_stream::wrappers::UnboundedReceiverStream;
 use vox_engine::EngineError;
 use vox_engine::chat::{ChatEvent, ChatJob, ChatModel};
 use vox_engine::turns::SpeechTurns;
+use vox_engine::worker::{QueueWaitObserver, Ready, StartFailure, Worker, WorkerSpec};
 
 use crate::LlamaError;
 use crate::batch::{Request, Scheduler};
 use crate::prompt::PromptTemplate;
 use crate::slot::Slot;
 
+/// The thread's name; the queue depth comes from the configuration.
+const NAME: &str = "llama";
 /// What a busy answer suggests waiting: about one short answer.
 const RETRY_AFTER: Duration = Duration::from_secs(2);
 
@@ -47,7 +49,7 @@ pub struct LlamaConfig {
 }
 
 pub struct LlamaEngine {
-    requests: SyncSender<Request>,
+    requests: Worker<Request>,
     meter: Arc<LoadMeter>,
     slots: usize,
 }
@@ -68,36 +70,28 @@ impl LlamaEngine {
     /// Loads the model on its thread and returns once it is ready (or failed).
     pub fn start(config: LlamaConfig) -> Result<Self, LlamaError> {
         let backend = backend()?;
-        let (requests, inbox) = sync_channel::<Request>(config.queue_depth);
         let meter = LoadMeter::new();
         let slots = config.slots.max(1);
         let thread_meter = meter.clone();
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        std::thread::Builder::new()
-            .name("llama".into())
-            .spawn(move || {
-                yield_to_speech();
-                let model = match load_model(backend, &config) {
-                    Ok(model) => model,
-                    Err(err) => {
-                        let _ = ready_tx.send(Err(err));
-                        return;
-                    }
-                };
-                match scheduler(backend, &model, &config, thread_meter) {
-                    Ok(scheduler) => {
-                        let _ = ready_tx.send(Ok(()));
-                        scheduler.run(inbox);
-                    }
-                    Err(err) => {
-                        let _ = ready_tx.send(Err(err));
-                    }
+        let spec = WorkerSpec {
+            name: NAME,
+            queue_depth: config.queue_depth,
+            retry_after: RETRY_AFTER,
+        };
+        let (requests, ()) = Worker::start(spec, move |ready: Ready<(), LlamaError>, inbox| {
+            yield_to_speech();
+            let model = match load_model(backend, &config) {
+                Ok(model) => model,
+                Err(err) => return ready.failed(err),
+            };
+            match scheduler(backend, &model, &config, thread_meter) {
+                Ok(scheduler) => {
+                    ready.loaded(());
+                    scheduler.run(inbox);
                 }
-            })
-            .map_err(|e| LlamaError::Load(format!("cannot start the model thread: {e}")))?;
-        ready_rx
-            .recv()
-            .map_err(|_| LlamaError::Load("the model thread died while loading".into()))??;
+                Err(err) => ready.failed(err),
+            }
+        })?;
         Ok(Self {
             requests,
             meter,
@@ -190,23 +184,51 @@ fn chat_template(model: &LlamaModel) -> Result<PromptTemplate, LlamaError> {
     PromptTemplate::new(&source, piece(vocab.bos()), piece(vocab.eos())).map_err(LlamaError::Load)
 }
 
+impl From<StartFailure> for LlamaError {
+    fn from(failure: StartFailure) -> Self {
+        LlamaError::Load(failure.to_string())
+    }
+}
+
+/// A generation's events end with `Finished` or an error. If the channel closes without either,
+/// the model thread let go of it while panicking: say so rather than end as if complete.
+fn stopped_if_dropped(
+    events: UnboundedReceiverStream<Result<ChatEvent, EngineError>>,
+) -> BoxStream<'static, Result<ChatEvent, EngineError>> {
+    let mut ended = false;
+    events
+        .map(Some)
+        .chain(futures::stream::once(async { None }))
+        .filter_map(move |event| {
+            let item = match event {
+                Some(event) => {
+                    ended = matches!(event, Ok(ChatEvent::Finished { .. }) | Err(_));
+                    Some(event)
+                }
+                None if ended => None,
+                None => Some(Err(EngineError::Stopped { engine: NAME })),
+            };
+            futures::future::ready(item)
+        })
+        .boxed()
+}
+
 impl ChatModel for LlamaEngine {
     fn generate(&self, job: ChatJob) -> BoxStream<'static, Result<ChatEvent, EngineError>> {
         let (events, stream) = unbounded_channel();
         let held = self.meter.hold(1.0);
-        let refused = match self.requests.try_send(Request { job, events, held }) {
-            Ok(()) => None,
-            Err(TrySendError::Full(_)) => Some(EngineError::Busy {
-                retry_after: RETRY_AFTER,
-            }),
-            Err(TrySendError::Disconnected(_)) => {
-                Some(EngineError::Internal("the model thread stopped".into()))
-            }
-        };
-        match refused {
-            Some(error) => futures::stream::once(async move { Err(error) }).boxed(),
-            None => UnboundedReceiverStream::new(stream).boxed(),
+        match self.requests.submit(Request { job, events, held }) {
+            Ok(()) => stopped_if_dropped(UnboundedReceiverStream::new(stream)),
+            Err(error) => futures::stream::once(async move { Err(error) }).boxed(),
         }
+    }
+
+    fn is_working(&self) -> bool {
+        self.requests.is_working()
+    }
+
+    fn report_queue_waits(&self, observer: QueueWaitObserver) {
+        self.requests.report_queue_waits(observer);
     }
 
     /// Generations run `slots` at a time; each beyond them waits for one generation's cost.

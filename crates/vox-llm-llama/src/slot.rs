@@ -44,6 +44,8 @@ pub struct Generation {
     pub held: Option<Held>,
     /// When it was admitted, on the scheduler's clock of generations decoding together.
     pub started: Mark,
+    /// The request's span, entered for what is logged about this generation.
+    pub span: tracing::Span,
 }
 
 impl Generation {

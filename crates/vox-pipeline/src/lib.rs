@@ -15,4 +15,4 @@ pub mod spoken;
 pub use error::PipelineError;
 pub use hearing::{Heard, hear};
 pub use output_rate::{OUTPUT_RATE, ToOutputRate};
-pub use spoken::{AnswerEvent, Ending, SpokenAnswer, SpokenClause, Summary, Voice};
+pub use spoken::{AnswerEvent, Ending, SpokenAnswer, SpokenClause, Summary, Timings, Voice};

@@ -30,6 +30,7 @@ fn voice(synthesizer: Arc<ToneVoice>) -> Voice {
         language: Some("en".into()),
         heard_live: true,
         in_flight: None,
+        asked_at: std::time::Instant::now(),
     }
 }
 

@@ -16,6 +16,8 @@ pub struct ScriptedChat {
     pub token_delay: Option<Duration>,
     /// Refuse every generation as busy, with this retry hint.
     pub busy: Option<Duration>,
+    /// Report itself stopped, as an engine whose thread panicked does.
+    pub stopped: bool,
     pub prompt_tokens: u64,
     /// The queue it reports to admission.
     pub queue: Duration,
@@ -55,6 +57,13 @@ impl ScriptedChat {
         }
     }
 
+    pub fn stopped() -> Self {
+        Self {
+            stopped: true,
+            ..Self::default()
+        }
+    }
+
     fn events(&self) -> Vec<ChatEvent> {
         let mut events = Vec::new();
         for (written, token) in self.tokens.iter().enumerate() {
@@ -84,6 +93,10 @@ impl ChatModel for ScriptedChat {
         if let Some(retry_after) = self.busy {
             return futures::stream::once(async move { Err(EngineError::Busy { retry_after }) }).boxed();
         }
+        if self.stopped {
+            let engine = "scripted";
+            return futures::stream::once(async move { Err(EngineError::Stopped { engine }) }).boxed();
+        }
         let delay = self.token_delay;
         futures::stream::iter(self.events())
             .then(move |event| async move {
@@ -97,5 +110,9 @@ impl ChatModel for ScriptedChat {
 
     fn expected_wait(&self) -> Duration {
         self.queue
+    }
+
+    fn is_working(&self) -> bool {
+        !self.stopped
     }
 }

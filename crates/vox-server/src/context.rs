@@ -122,7 +122,7 @@ async fn admit(state: &AppState, family: RouteFamily, mut request: Request, next
     {
         return ApiError::deployment_not_found().into_response();
     }
-    if !state.is_ready() {
+    if !state.has_started() {
         return ApiError::not_ready().into_response();
     }
     request.extensions_mut().insert(RequestContext { family, caller });

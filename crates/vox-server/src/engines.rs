@@ -32,6 +32,9 @@ impl RequiredEngines {
             .chat
             .clone()
             .ok_or(ApiError::engine_unavailable(EngineKind::ChatModel))?;
+        if !chat.is_working() {
+            return Err(ApiError::engine_stopped(EngineKind::ChatModel.describe()));
+        }
         let synthesizer = match request.audio_output.is_some() {
             true => Some(Self::synthesizer(engines)?),
             false => None,
@@ -52,17 +55,25 @@ impl RequiredEngines {
     }
 
     pub fn transcriber(engines: &EngineSet) -> Result<Arc<dyn Transcriber>, ApiError> {
-        engines
+        let transcriber = engines
             .transcriber
             .clone()
-            .ok_or(ApiError::engine_unavailable(EngineKind::Transcriber))
+            .ok_or(ApiError::engine_unavailable(EngineKind::Transcriber))?;
+        match transcriber.is_working() {
+            true => Ok(transcriber),
+            false => Err(ApiError::engine_stopped(EngineKind::Transcriber.describe())),
+        }
     }
 
     pub fn synthesizer(engines: &EngineSet) -> Result<Arc<dyn Synthesizer>, ApiError> {
-        engines
+        let synthesizer = engines
             .synthesizer
             .clone()
-            .ok_or(ApiError::engine_unavailable(EngineKind::Synthesizer))
+            .ok_or(ApiError::engine_unavailable(EngineKind::Synthesizer))?;
+        match synthesizer.is_working() {
+            true => Ok(synthesizer),
+            false => Err(ApiError::engine_stopped(EngineKind::Synthesizer.describe())),
+        }
     }
 }
 

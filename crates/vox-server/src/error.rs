@@ -24,7 +24,7 @@ pub enum EngineKind {
 }
 
 impl EngineKind {
-    fn describe(self) -> &'static str {
+    pub fn describe(self) -> &'static str {
         match self {
             Self::Transcriber => "speech recognition",
             Self::ChatModel => "language model",
@@ -229,6 +229,19 @@ impl ApiError {
         .with_code("engine_unavailable")
     }
 
+    /// The engine was loaded but its thread has died; only a restart brings it back.
+    pub fn engine_stopped(engine: &str) -> Self {
+        Self::openai(
+            StatusCode::SERVICE_UNAVAILABLE,
+            SERVER_ERROR,
+            format!(
+                "This Vox server's {engine} engine has stopped working, so it cannot answer this \
+                 request until it is restarted. Requests that do not need it still work."
+            ),
+        )
+        .with_code("engine_unavailable")
+    }
+
     pub fn not_ready() -> Self {
         Self {
             retry_after_secs: Some(5),
@@ -379,6 +392,7 @@ impl From<EngineError> for ApiError {
                 ..Self::openai(StatusCode::BAD_REQUEST, INVALID_REQUEST, err.to_string())
             },
             EngineError::Cancelled => Self::client_gone("the engine stopped a cancelled request"),
+            EngineError::Stopped { engine } => Self::engine_stopped(engine),
             EngineError::Internal(detail) => Self::internal(detail),
         }
     }

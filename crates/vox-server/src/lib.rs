@@ -34,7 +34,7 @@ use tower_http::trace::TraceLayer;
 use vox_store::AudioStore;
 
 pub use settings::{Deployment, ServerSettings, defaults};
-pub use state::AppState;
+pub use state::{AppState, ProfileEngines};
 
 /// The whole application: routes, request ids (`x-request-id`, kept if the client sent one) and
 /// a tracing span per request.

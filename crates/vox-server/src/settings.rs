@@ -145,14 +145,19 @@ impl ServerSettings {
     }
 
     pub fn decode_limits(&self) -> vox_audio::DecodeLimits {
-        vox_audio::DecodeLimits {
-            max_bytes: self.max_audio_bytes,
-            max_duration: self.max_audio_duration,
-            max_decoded_bytes: None,
-        }
+        vox_audio::DecodeLimits::up_to(self.max_audio_bytes, self.max_audio_duration)
     }
 
     pub fn deployment(&self, model: &str) -> Option<&Deployment> {
         self.deployments.iter().find(|d| d.answers_to(model))
+    }
+
+    /// The profile of the default deployment (by name, else the first one configured).
+    pub fn default_profile(&self) -> &str {
+        self.deployments
+            .iter()
+            .find(|d| d.name == defaults::DEPLOYMENT)
+            .or(self.deployments.first())
+            .map_or(defaults::PROFILE, |d| d.profile.as_str())
     }
 }

@@ -46,6 +46,52 @@ impl SpeechEncoder {
     }
 }
 
+/// A [`SpeechEncoder`] whose work runs on tokio's blocking threads: MP3, Opus and FLAC encoding
+/// is computation and AAC writes into a child process's pipe, and neither may stall a runtime
+/// worker that other connections are waiting on.
+pub struct EncoderOffRuntime {
+    encoder: Option<SpeechEncoder>,
+}
+
+impl EncoderOffRuntime {
+    pub fn new(encoder: SpeechEncoder) -> Self {
+        Self {
+            encoder: Some(encoder),
+        }
+    }
+
+    pub async fn push(&mut self, chunk: AudioBuffer) -> Result<Vec<u8>, ApiError> {
+        self.run(move |encoder| encoder.push(&chunk)).await
+    }
+
+    pub async fn finish(&mut self) -> Result<Vec<u8>, ApiError> {
+        self.run(SpeechEncoder::finish).await
+    }
+
+    pub fn seconds(&self) -> f64 {
+        self.encoder.as_ref().map_or(0.0, SpeechEncoder::seconds)
+    }
+
+    /// Lends the encoder to a blocking thread for one step and takes it back.
+    async fn run<F>(&mut self, step: F) -> Result<Vec<u8>, ApiError>
+    where
+        F: FnOnce(&mut SpeechEncoder) -> Result<Vec<u8>, ApiError> + Send + 'static,
+    {
+        let mut encoder = self
+            .encoder
+            .take()
+            .ok_or_else(|| ApiError::internal("the encoder was lost by an earlier step"))?;
+        let (encoder, bytes) = tokio::task::spawn_blocking(move || {
+            let bytes = step(&mut encoder);
+            (encoder, bytes)
+        })
+        .await
+        .map_err(|_| ApiError::internal("the audio encoder panicked"))?;
+        self.encoder = Some(encoder);
+        bytes
+    }
+}
+
 /// A chat request's `audio.format` as the encoder's format.
 pub fn chat_format(format: vox_protocol::audio::AudioFormat) -> OutputFormat {
     use vox_protocol::audio::AudioFormat;

@@ -1,6 +1,6 @@
 //! Spoken answers through the real router with scripted engines (`vox-scripted`): the stream's
 //! chunk order, a client leaving mid-answer, a busy model, a voice refusing mid-answer, tool
-//! calls beside audio, and the next turn by audio id.
+//! calls beside audio, the next turn by audio id, and a deployment on another profile.
 
 mod common;
 
@@ -156,6 +156,9 @@ async fn a_client_leaving_mid_answer_stops_the_voice() {
         "{jobs} clauses spoken for a client that left after the first"
     );
     assert_eq!(server.state.spoken_answers().answers(), 0);
+    let metrics = server.get("/metrics", None).await.text;
+    let counted = "vox_answers_cancelled_total{reason=\"client_left\"} 1";
+    assert!(metrics.contains(counted), "{metrics}");
 }
 
 #[tokio::test]
@@ -265,4 +268,92 @@ async fn the_next_turn_refers_to_the_answer_by_its_audio_id() {
         assistant.text, SAID,
         "the stored transcript stands in for the audio"
     );
+}
+
+#[tokio::test]
+async fn a_deployment_on_another_profile_answers_with_its_own_engines() {
+    let engines_saying = |text: &str| EngineSet {
+        transcriber: None,
+        chat: Some(Arc::new(ScriptedChat::saying(text))),
+        synthesizer: Some(Arc::new(ToneVoice::default())),
+    };
+    let engines = vox_server::ProfileEngines::default()
+        .with("default", engines_saying("From the default models."))
+        .with("fast", engines_saying("From the fast models."));
+    let on_profile = |name: &str, profile: &str| vox_server::Deployment {
+        name: name.into(),
+        profile: profile.into(),
+        ..text_deployment()
+    };
+    let deployments = vec![
+        vox_server::Deployment::default_deployment(),
+        on_profile("vox-fast", "fast"),
+        on_profile("vox-nothing", "not-loaded"),
+    ];
+    let settings = vox_server::ServerSettings {
+        deployments,
+        ..settings()
+    };
+    let server = server_with_engines(true, settings, engines);
+    let ask = |model: &str| json!({"model": model, "messages": [{"role": "user", "content": "Hi"}]});
+
+    let fast = server
+        .post_json("/v1/chat/completions", Some(KEY), &ask("vox-fast"))
+        .await;
+    assert_eq!(fast.status, StatusCode::OK, "{}", fast.text);
+    assert_eq!(
+        fast.body["choices"][0]["message"]["content"],
+        "From the fast models."
+    );
+    assert_eq!(fast.body["model"], "vox-fast");
+
+    let mut spoken = spoken_request();
+    spoken["messages"] = ask("x")["messages"].clone();
+    let default = server.post_json("/v1/chat/completions", Some(KEY), &spoken).await;
+    assert_eq!(default.status, StatusCode::OK, "{}", default.text);
+    let said = &default.body["choices"][0]["message"]["audio"]["transcript"];
+    assert_eq!(said, "From the default models.");
+
+    let nothing = server
+        .post_json("/v1/chat/completions", Some(KEY), &ask("vox-nothing"))
+        .await;
+    assert_needs_engine(&nothing, "language model");
+}
+
+#[tokio::test]
+async fn a_stopped_language_model_turns_readiness_off_and_only_its_requests_away() {
+    let server = server_speaking(ScriptedChat::stopped(), Arc::new(ToneVoice::default()));
+    let ready = server.get("/readyz", None).await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE, "{}", ready.text);
+    assert_eq!(ready.body["status"], "stopped");
+
+    let chat = server
+        .post_json("/v1/chat/completions", Some(KEY), &spoken_request())
+        .await;
+    assert_eq!(chat.status, StatusCode::SERVICE_UNAVAILABLE, "{}", chat.text);
+    assert_eq!(chat.code(), Some("engine_unavailable"));
+    assert!(chat.message().contains("stopped"), "{}", chat.message());
+
+    let speech = server
+        .post_json("/v1/audio/speech", Some(KEY), &speech_request())
+        .await;
+    assert_eq!(speech.status, StatusCode::OK, "{}", speech.text);
+}
+
+#[tokio::test]
+async fn a_spoken_answer_is_measured_stage_by_stage_on_metrics() {
+    let server = server_speaking(ScriptedChat::saying(SAID), Arc::new(ToneVoice::default()));
+    let reply = server
+        .post_json("/v1/chat/completions", Some(KEY), &streamed(spoken_request()))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let metrics = server.get("/metrics", None).await.text;
+    for counted in [
+        "vox_first_token_seconds_count{output=\"audio\"} 1",
+        "vox_first_audio_seconds_count 1",
+        "vox_synthesis_real_time_factor_count 1",
+    ] {
+        assert!(metrics.contains(counted), "no `{counted}` in\n{metrics}");
+    }
+    assert!(!metrics.contains("vox_answers_cancelled_total{"), "{metrics}");
 }

@@ -1,24 +1,26 @@
 //! The voices on their own thread behind a bounded queue. Jobs advance a piece at a time in
 //! turn, so a long text never holds back another request's first audio; a job whose stream was
-//! dropped is forgotten before its next piece.
+//! dropped is forgotten before its next piece, and a job whose listener is behind waits (its
+//! audio channel is bounded) while the others go on.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use ort::session::RunOptions;
-use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
-use tokio_stream::wrappers::UnboundedReceiverStream;
+use tokio::sync::mpsc::{Sender, channel};
+use tokio_stream::wrappers::ReceiverStream;
 use vox_engine::EngineError;
 use vox_engine::audio::AudioBuffer;
 use vox_engine::load::{Held, LoadMeter};
 use vox_engine::speech::{SpeechJob, Synthesizer};
 use vox_engine::turns::SpeechTurns;
 use vox_engine::voices::{VoiceCatalog, VoiceProfile};
+use vox_engine::worker::{Inbox, QueueWaitObserver, Queued, Ready, StartFailure, Worker, WorkerSpec};
 
 use crate::TtsError;
 use crate::hibari::HibariModel;
@@ -29,7 +31,15 @@ use crate::silence;
 use crate::text::{self, Language};
 use crate::voices::{self, Catalog, HIBARI, KOKORO, PIPER, Speaker};
 
+/// The thread's name; the queue depth comes from the configuration.
+const NAME: &str = "tts";
 const RETRY_AFTER: Duration = Duration::from_secs(1);
+/// Pieces synthesised ahead of what a job's listener has taken: enough that a reader never
+/// waits for the voice, few enough that a stalled one holds a few seconds of audio, not a
+/// whole text's.
+const PIECES_AHEAD: usize = 2;
+/// How long the thread sleeps when every job's listener is behind, unless a new job comes.
+const STALLED_POLL: Duration = Duration::from_millis(10);
 /// Pause after a sentence, as a speaker takes breath. With the margins `silence::trim` keeps
 /// and the fading of the last sound, sentences are 0.43 s apart (below -40 dB) in every voice.
 const SENTENCE_PAUSE_SECS: f32 = 0.15;
@@ -55,26 +65,40 @@ pub struct TtsConfig {
 }
 
 pub struct TtsEngine {
-    jobs: SyncSender<Job>,
+    jobs: Worker<Job>,
     catalog: Catalog,
     /// Jobs held, and the seconds one piece takes.
     meter: Arc<LoadMeter>,
 }
 
-type Chunks = UnboundedSender<Result<AudioBuffer, EngineError>>;
+type AudioOut = Sender<Result<AudioBuffer, EngineError>>;
 
 struct Job {
     pieces: VecDeque<String>,
     language: Language,
     voice: VoiceProfile,
     speed: f32,
-    out: Chunks,
+    out: AudioOut,
     /// Set when the job's stream is dropped: ONNX Runtime abandons the running piece.
     cancel: Arc<RunOptions>,
     /// No piece has been synthesised yet and a listener is waiting for it (`heard_live`).
     first: bool,
     /// Counts the job in the engine's load until it is done or dropped.
     _held: Held,
+    /// The request's span, entered while its pieces are spoken.
+    span: tracing::Span,
+    /// When it was queued, until its first piece begins.
+    queued_at: Option<Instant>,
+}
+
+impl From<Queued<Job>> for Job {
+    fn from(Queued { job, span, queued_at }: Queued<Job>) -> Self {
+        Job {
+            span,
+            queued_at: Some(queued_at),
+            ..job
+        }
+    }
 }
 
 struct Voices {
@@ -85,31 +109,28 @@ struct Voices {
 
 impl TtsEngine {
     pub fn start(config: TtsConfig) -> Result<Self, TtsError> {
-        let (jobs, inbox) = sync_channel::<Job>(config.queue_depth);
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let thread_config = config.clone();
         let meter = LoadMeter::new();
         let thread_meter = meter.clone();
-        std::thread::Builder::new()
-            .name("tts".into())
-            .spawn(move || match load(&thread_config) {
-                Ok(voices) => {
-                    let speakers = (
-                        voices.piper.is_some(),
-                        voices.hibari.is_some(),
-                        kokoro_voices(&voices),
-                    );
-                    let _ = ready_tx.send(Ok(speakers));
-                    run(voices, inbox, &thread_config.turns, &thread_meter);
+        let spec = WorkerSpec {
+            name: NAME,
+            queue_depth: config.queue_depth,
+            retry_after: RETRY_AFTER,
+        };
+        let (jobs, (has_piper, has_hibari, kokoro)) =
+            Worker::start(spec, move |ready: Ready<_, TtsError>, inbox| {
+                match load(&thread_config) {
+                    Ok(voices) => {
+                        ready.loaded((
+                            voices.piper.is_some(),
+                            voices.hibari.is_some(),
+                            kokoro_voices(&voices),
+                        ));
+                        run(voices, inbox, &thread_config.turns, &thread_meter);
+                    }
+                    Err(err) => ready.failed(err),
                 }
-                Err(err) => {
-                    let _ = ready_tx.send(Err(err));
-                }
-            })
-            .map_err(|e| TtsError::Load(format!("cannot start the speech thread: {e}")))?;
-        let (has_piper, has_hibari, kokoro) = ready_rx
-            .recv()
-            .map_err(|_| TtsError::Load("the speech thread died while loading".into()))??;
+            })?;
         let hibari_speakers = HibariModel::speaker_names();
         let catalog = Catalog::new(config.custom_voices, &kokoro, |model, speaker| match model {
             PIPER => has_piper,
@@ -166,28 +187,36 @@ fn kokoro_voices(voices: &Voices) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn run(mut voices: Voices, inbox: Receiver<Job>, turns: &Arc<SpeechTurns>, meter: &LoadMeter) {
+fn run(mut voices: Voices, inbox: Inbox<Job>, turns: &Arc<SpeechTurns>, meter: &LoadMeter) {
     let mut active: VecDeque<Job> = VecDeque::new();
     loop {
         // Idle: wait for work. Busy: take whatever has arrived without waiting.
         if active.is_empty() {
             match inbox.recv() {
-                Ok(job) => active.push_back(job),
-                Err(_) => return,
+                Some(job) => active.push_back(job.into()),
+                None => return,
             }
         }
         while let Ok(job) = inbox.try_recv() {
-            active.push_back(job);
+            active.push_back(job.into());
         }
-        let Some(mut job) = active.pop_front() else {
+        active.retain(|job| !job.out.is_closed() && !job.pieces.is_empty());
+        // The first job in turn whose listener has room for another piece.
+        let Some(mut job) = active
+            .iter()
+            .position(|job| job.out.capacity() > 0)
+            .and_then(|ready| active.remove(ready))
+        else {
+            wait_for_room_or_job(&inbox, &mut active);
             continue;
         };
-        if job.out.is_closed() {
-            continue;
-        }
         let Some(piece) = job.pieces.pop_front() else {
             continue;
         };
+        let _request = job.span.clone().entered();
+        if let Some(queued_at) = job.queued_at.take() {
+            inbox.began(queued_at);
+        }
         // A streamed job's first piece decides how soon it is heard (each clause of a spoken
         // answer is a job): the language model waits until it is done.
         let turn = std::mem::take(&mut job.first).then(|| turns.urgent());
@@ -200,10 +229,21 @@ fn run(mut voices: Voices, inbox: Receiver<Job>, turns: &Arc<SpeechTurns>, meter
             meter.observe(started.elapsed().as_secs_f64(), 1.0);
         }
         let failed = result.is_err();
-        let _ = job.out.send(result);
+        // Room was checked above and only this thread sends: this cannot be full.
+        let _ = job.out.try_send(result);
         if !failed && !job.pieces.is_empty() {
             active.push_back(job);
         }
+    }
+}
+
+/// Every listener is behind on its audio (or none is left): sleep until a new job arrives or a
+/// moment has passed, then look again.
+fn wait_for_room_or_job(inbox: &Inbox<Job>, active: &mut VecDeque<Job>) {
+    match inbox.recv_timeout(STALLED_POLL) {
+        Ok(job) => active.push_back(job.into()),
+        Err(RecvTimeoutError::Timeout) => {}
+        Err(RecvTimeoutError::Disconnected) => std::thread::sleep(STALLED_POLL),
     }
 }
 
@@ -281,7 +321,7 @@ impl Synthesizer for TtsEngine {
             .and_then(Language::from_code)
             .unwrap_or_else(|| Language::detect(&job.text));
         let pieces: VecDeque<String> = text::pieces(&job.text, language).into();
-        let (out, chunks) = unbounded_channel();
+        let (out, chunks) = channel(PIECES_AHEAD);
         if pieces.is_empty() {
             return futures::stream::empty().boxed();
         }
@@ -298,16 +338,21 @@ impl Synthesizer for TtsEngine {
             cancel: cancel.clone(),
             first: job.heard_live,
             _held: self.meter.hold(1.0),
+            span: tracing::Span::none(),
+            queued_at: None,
         };
-        match self.jobs.try_send(job) {
-            Ok(()) => cancelled_on_drop(UnboundedReceiverStream::new(chunks), cancel),
-            Err(TrySendError::Full(_)) => refuse(EngineError::Busy {
-                retry_after: RETRY_AFTER,
-            }),
-            Err(TrySendError::Disconnected(_)) => {
-                refuse(EngineError::Internal("the speech thread stopped".into()))
-            }
+        match self.jobs.submit(job) {
+            Ok(()) => cancelled_on_drop(ReceiverStream::new(chunks), cancel),
+            Err(error) => refuse(error),
         }
+    }
+
+    fn is_working(&self) -> bool {
+        self.jobs.is_working()
+    }
+
+    fn report_queue_waits(&self, observer: QueueWaitObserver) {
+        self.jobs.report_queue_waits(observer);
     }
 
     /// Jobs take turns a piece at a time: a new one's first piece waits one piece of each.
@@ -320,7 +365,7 @@ impl Synthesizer for TtsEngine {
 /// takes up to a second here) instead of letting it finish for nobody. Terminating a finished
 /// job's options is harmless.
 fn cancelled_on_drop(
-    chunks: UnboundedReceiverStream<Result<AudioBuffer, EngineError>>,
+    chunks: ReceiverStream<Result<AudioBuffer, EngineError>>,
     cancel: Arc<RunOptions>,
 ) -> BoxStream<'static, Result<AudioBuffer, EngineError>> {
     struct TerminateOnDrop(Arc<RunOptions>);
@@ -336,6 +381,12 @@ fn cancelled_on_drop(
             chunk
         })
         .boxed()
+}
+
+impl From<StartFailure> for TtsError {
+    fn from(failure: StartFailure) -> Self {
+        TtsError::Load(failure.to_string())
+    }
 }
 
 impl From<TtsError> for EngineError {

@@ -31,7 +31,15 @@ pub fn utterances() -> Vec<(AudioBuffer, String)> {
             let words = line.replace("<s>", "").replace("</s>", "");
             let words = words.split('(').next().unwrap().trim().to_string();
             let bytes = std::fs::read(Path::new(TESTDATA).join(dir).join(format!("{id}.wav"))).unwrap();
-            out.push((decode_at(&bytes, &DecodeLimits::DEFAULT, 16_000).unwrap(), words));
+            out.push((
+                decode_at(
+                    &bytes,
+                    &DecodeLimits::up_to(20 << 20, std::time::Duration::from_secs(1800)),
+                    16_000,
+                )
+                .unwrap(),
+                words,
+            ));
         }
     }
     out

@@ -3,6 +3,7 @@
 
 use std::io::Cursor;
 
+use crate::AudioBuffer;
 use symphonia::core::audio::SampleBuffer;
 use symphonia::core::codecs::{CODEC_TYPE_NULL, CODEC_TYPE_OPUS, CodecParameters, Decoder, DecoderOptions};
 use symphonia::core::errors::Error as SymphoniaError;
@@ -10,7 +11,6 @@ use symphonia::core::formats::{FormatOptions, FormatReader, Packet};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
-use vox_engine::audio::AudioBuffer;
 
 use crate::ffi::opus;
 use crate::sniff::Container;

@@ -3,7 +3,7 @@
 mod media;
 mod wav;
 
-use vox_engine::audio::AudioBuffer;
+use crate::AudioBuffer;
 
 use crate::resample::{MAX_RATE, MIN_RATE};
 use crate::sniff::{Container, sniff};

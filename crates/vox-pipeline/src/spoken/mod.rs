@@ -10,6 +10,7 @@ mod record;
 mod run;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use tokio::sync::{mpsc, oneshot};
 use vox_engine::EngineError;
@@ -35,6 +36,8 @@ pub struct Voice {
     /// Counts the answer among those sharing the machine until it ends; its first audio is
     /// what admission bounds.
     pub in_flight: Option<InFlight>,
+    /// When the answer was asked for (admitted): its timings count from here.
+    pub asked_at: Instant,
 }
 
 /// What the answer reports, in order: the model's text as written; for each clause its text
@@ -85,6 +88,25 @@ pub struct Summary {
     /// The text of exactly the audio produced: the clauses with audio, joined.
     pub transcript: String,
     pub clauses: Vec<SpokenClause>,
+    pub timings: Timings,
+}
+
+/// Where an answer's time went, counted from [`Voice::asked_at`] (for metrics and logs).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Timings {
+    /// Until the first audio was handed to the reader.
+    pub first_audio_secs: Option<f64>,
+    /// Time spent waiting on the voice for audio, clause by clause (its queue included).
+    pub synthesis_secs: f64,
+    /// From start to end.
+    pub total_secs: f64,
+}
+
+impl Summary {
+    /// Seconds of waiting on the voice per second of audio produced.
+    pub fn synthesis_real_time_factor(&self) -> Option<f64> {
+        (self.audio_secs > 0.0).then(|| self.timings.synthesis_secs / self.audio_secs)
+    }
 }
 
 /// Events buffered ahead of a slow reader.
@@ -101,7 +123,9 @@ impl SpokenAnswer {
     pub fn start(chat: ChatStream, voice: Voice) -> Self {
         let (out, events) = mpsc::channel(EVENT_BUFFER);
         let (cancel, cancelled) = oneshot::channel();
-        tokio::spawn(run::run(chat, voice, out, cancelled));
+        // In the caller's span: the engines' log lines for this answer carry its request.
+        let task = run::run(chat, voice, out, cancelled);
+        tokio::spawn(tracing::Instrument::in_current_span(task));
         Self {
             events,
             cancel: Some(cancel),

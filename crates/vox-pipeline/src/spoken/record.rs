@@ -2,19 +2,23 @@
 //! the voice) update it and where a cancellation can still read it.
 
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use vox_engine::chat::StopReason;
 
-use super::{Ending, SpokenClause, Summary};
+use super::{Ending, SpokenClause, Summary, Timings};
 use crate::OUTPUT_RATE;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Record {
+    started: Instant,
     inner: Mutex<Progress>,
 }
 
 #[derive(Debug, Default)]
 struct Progress {
+    first_audio: Option<Duration>,
+    synthesis: Duration,
     prompt_tokens: u64,
     completion_tokens: u64,
     reason: Option<StopReason>,
@@ -38,6 +42,13 @@ impl Progress {
 }
 
 impl Record {
+    pub fn new(started: Instant) -> Self {
+        Self {
+            started,
+            inner: Mutex::default(),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Progress> {
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -46,6 +57,11 @@ impl Record {
         let mut progress = self.lock();
         progress.prompt_tokens = prompt_tokens;
         progress.completion_tokens = completion_tokens;
+    }
+
+    /// Time spent waiting on the voice for the next piece of audio.
+    pub fn waited_on_voice(&self, waited: Duration) {
+        self.lock().synthesis += waited;
     }
 
     pub fn finished(&self, reason: StopReason, prompt_tokens: u64, completion_tokens: u64) {
@@ -67,6 +83,7 @@ impl Record {
 
     pub fn audio(&self, samples: usize) {
         let mut progress = self.lock();
+        progress.first_audio.get_or_insert_with(|| self.started.elapsed());
         let start_secs = progress.samples as f64 / f64::from(OUTPUT_RATE);
         if let Some(text) = progress.pending_clause.take() {
             progress.clauses.push(SpokenClause {
@@ -94,6 +111,11 @@ impl Record {
             audio_secs: progress.samples as f64 / f64::from(OUTPUT_RATE),
             transcript: progress.clauses.iter().map(|c| c.text.as_str()).collect(),
             clauses: progress.clauses.clone(),
+            timings: Timings {
+                first_audio_secs: progress.first_audio.map(|d| d.as_secs_f64()),
+                synthesis_secs: progress.synthesis.as_secs_f64(),
+                total_secs: self.started.elapsed().as_secs_f64(),
+            },
         }
     }
 }
@@ -104,7 +126,7 @@ mod tests {
 
     #[test]
     fn a_clause_counts_once_its_audio_starts() {
-        let record = Record::default();
+        let record = Record::new(Instant::now());
         record.clause("Yes, ");
         record.audio(24_000);
         record.clause("they are.");
@@ -116,5 +138,6 @@ mod tests {
         assert_eq!(heard.transcript, "Yes, they are.");
         assert_eq!(heard.clauses[1].start_secs, 1.0);
         assert_eq!(heard.clauses[1].secs, 0.5);
+        assert!(heard.timings.first_audio_secs.is_some());
     }
 }

@@ -18,7 +18,7 @@ pub async fn run(
     out: mpsc::Sender<AnswerEvent>,
     cancelled: oneshot::Receiver<()>,
 ) {
-    let record = Record::default();
+    let record = Record::new(voice.asked_at);
     let closed = out.clone();
     let outcome = tokio::select! {
         () = closed.closed() => {
@@ -123,7 +123,10 @@ async fn speak(
             heard_live: voice.heard_live,
         };
         let mut audio = voice.synthesizer.synthesize(job);
-        while let Some(chunk) = audio.next().await {
+        loop {
+            let asked = std::time::Instant::now();
+            let Some(chunk) = audio.next().await else { break };
+            record.waited_on_voice(asked.elapsed());
             let samples = to_output_rate.push(&chunk?)?;
             send_audio(samples, voice, out, record).await;
         }

@@ -14,6 +14,7 @@ fn summary(ending: Ending, transcript: &str) -> Summary {
         audio_secs: 0.0,
         transcript: transcript.into(),
         clauses: vec![],
+        timings: Default::default(),
     }
 }
 

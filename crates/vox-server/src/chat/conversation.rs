@@ -6,22 +6,30 @@ use vox_engine::chat::{ChatJob, ChatRole, ChatTurn, SamplingParams, ToolCall, To
 use vox_protocol::chat::request::{Role, ToolChoice, ToolChoiceMode};
 use vox_protocol::chat::validate::{ValidChatRequest, ValidMessage, ValidPart};
 
-use crate::context::RequestContext;
+use std::collections::HashMap;
+use std::time::Instant;
+
 use crate::engines::RequiredEngines;
 use crate::error::ApiError;
-use crate::state::{AppState, unix_now};
+use crate::state::AppState;
+
+/// The stored transcripts of the earlier spoken answers a request refers to, by audio id:
+/// looked up once, when the request is checked.
+pub type AudioHistory = HashMap<String, String>;
 
 /// The job, and how much audio the prompt held (for usage).
 pub struct Conversation {
     pub job: ChatJob,
     pub input_audio_secs: f64,
+    /// Time spent recognising the spoken input (none without any).
+    pub recognition_secs: Option<f64>,
     /// The language of the last spoken input: the answer is spoken in it.
     pub spoken_language: Option<String>,
 }
 
 pub async fn build(
     state: &AppState,
-    context: &RequestContext,
+    history: &AudioHistory,
     engines: &RequiredEngines,
     request: &ValidChatRequest,
     decoded_audio: Vec<AudioBuffer>,
@@ -30,10 +38,14 @@ pub async fn build(
     let mut turns = Vec::with_capacity(request.messages.len());
     let mut input_audio_secs = 0.0;
     let mut spoken_language = None;
+    let mut recognition_secs = None;
     for message in &request.messages {
         let mut pieces = Vec::new();
         if let Some(id) = &message.audio_ref {
-            pieces.push(stored_transcript(state, context, id, &message.param).await?);
+            let transcript = history
+                .get(id)
+                .ok_or_else(|| ApiError::audio_not_found(id, &message.param))?;
+            pieces.push(transcript.clone());
         }
         for part in &message.parts {
             match part {
@@ -42,7 +54,9 @@ pub async fn build(
                     let audio = decoded_audio
                         .next()
                         .ok_or_else(|| ApiError::internal("an audio part was not decoded"))?;
-                    let heard = recognise(engines, audio).await?;
+                    let started = Instant::now();
+                    let heard = recognise(state, engines, audio).await?;
+                    *recognition_secs.get_or_insert(0.0) += started.elapsed().as_secs_f64();
                     input_audio_secs += heard.secs;
                     spoken_language = Some(heard.language);
                     pieces.push(heard.text);
@@ -59,28 +73,25 @@ pub async fn build(
             tool_policy: tool_policy(request),
         },
         input_audio_secs,
+        recognition_secs,
         spoken_language,
     })
 }
 
-async fn stored_transcript(
+async fn recognise(
     state: &AppState,
-    context: &RequestContext,
-    id: &str,
-    param: &str,
-) -> Result<String, ApiError> {
-    match state.store().get(id, &context.caller, unix_now()).await? {
-        Some(record) => Ok(record.transcript),
-        None => Err(ApiError::audio_not_found(id, param)),
-    }
-}
-
-async fn recognise(engines: &RequiredEngines, decoded: AudioBuffer) -> Result<vox_pipeline::Heard, ApiError> {
+    engines: &RequiredEngines,
+    decoded: AudioBuffer,
+) -> Result<vox_pipeline::Heard, ApiError> {
     let transcriber = engines
         .transcriber
         .as_ref()
         .ok_or_else(|| ApiError::internal("audio input without a transcriber"))?;
-    Ok(vox_pipeline::hear(transcriber.as_ref(), decoded).await?)
+    let started = Instant::now();
+    let heard = vox_pipeline::hear(transcriber.as_ref(), decoded).await?;
+    let stages = &state.metrics().stages;
+    stages.recognised(started.elapsed().as_secs_f64(), heard.secs);
+    Ok(heard)
 }
 
 fn turn(message: &ValidMessage, text: String) -> ChatTurn {

@@ -5,12 +5,16 @@
 mod answer;
 mod chunks;
 mod conversation;
+mod report;
 mod spoken_reply;
 mod stream;
 mod wire;
 
+use std::time::Instant;
+
 use axum::Json;
 use axum::response::{IntoResponse, Response};
+use vox_engine::EngineSet;
 use vox_protocol::chat::response::ChatCompletion;
 use vox_protocol::chat::validate::ValidChatRequest;
 
@@ -22,6 +26,7 @@ use crate::speech_out;
 use crate::state::{AppState, unix_now};
 
 pub use answer::Answer;
+pub use conversation::AudioHistory;
 
 /// What the response echoes as `model`.
 pub struct Reply {
@@ -32,21 +37,35 @@ pub struct Reply {
 
 pub async fn respond(
     state: &AppState,
+    engines: &EngineSet,
     context: &RequestContext,
     model: String,
     request: ValidChatRequest,
+    history: AudioHistory,
 ) -> Result<Response, ApiError> {
     // Undecodable audio is the client's error (400) whatever the engines: decode before all else.
     let decoded_audio = audio_input::decode_chat_inputs(state, &request).await?;
-    let engines = RequiredEngines::for_chat(state.engines(), &request)?;
+    let engines = RequiredEngines::for_chat(engines, &request)?;
     engines::admit(state, expected_wait(state, &engines, &request))?;
+    let admitted_at = Instant::now();
     // Counted from admission, so answers admitted a moment apart in a burst see each other.
     let in_flight = request
         .audio_output
         .is_some()
         .then(|| state.spoken_answers().admit());
-    let conversation = conversation::build(state, context, &engines, &request, decoded_audio).await?;
+    let conversation = conversation::build(state, &history, &engines, &request, decoded_audio).await?;
+    let asked_at = Instant::now();
     let rest = engines::refusal_first(engines.chat.generate(conversation.job)).await?;
+    let spoken = request.audio_output.is_some();
+    let report = report::AnswerReport {
+        state: state.clone(),
+        recognition_secs: conversation.recognition_secs,
+        first_token_secs: asked_at.elapsed().as_secs_f64(),
+    };
+    state
+        .metrics()
+        .stages
+        .first_token(spoken, report.first_token_secs);
     let reply = Reply {
         id: wire::completion_id(),
         created: unix_now(),
@@ -74,17 +93,18 @@ pub async fn respond(
         language: conversation.spoken_language,
         heard_live: request.stream,
         in_flight,
+        asked_at: admitted_at,
     };
     let answer = vox_pipeline::SpokenAnswer::start(rest, voice);
     let keeper = spoken_reply::Keeper::new(state, context);
     if request.stream {
         let include_usage = request.include_usage;
         return Ok(stream::spawn_sse(reply, move |writer| async move {
-            spoken_reply::stream(writer, answer, keeper, include_usage, audio_secs).await
+            spoken_reply::stream(writer, answer, keeper, report, include_usage, audio_secs).await
         }));
     }
     let format = speech_out::chat_format(output.format);
-    let completion = spoken_reply::whole(reply, answer, format, keeper, audio_secs).await?;
+    let completion = spoken_reply::whole(reply, answer, format, keeper, report, audio_secs).await?;
     Ok(Json(completion).into_response())
 }
 

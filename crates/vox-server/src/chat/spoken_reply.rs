@@ -9,6 +9,7 @@ use vox_protocol::chat::response::{ChatCompletion, ResponseAudio};
 use vox_store::{AudioRecord, new_audio_id};
 
 use super::chunks::{Piece, SpokenChunks, SpokenStep};
+use super::report::AnswerReport;
 use super::stream::ChunkWriter;
 use super::{Reply, wire};
 use crate::context::RequestContext;
@@ -50,6 +51,7 @@ pub async fn whole(
     mut answer: SpokenAnswer,
     format: OutputFormat,
     keeper: Keeper,
+    report: AnswerReport,
     input_audio_secs: f64,
 ) -> Result<ChatCompletion, ApiError> {
     let mut samples = Vec::new();
@@ -60,10 +62,14 @@ pub async fn whole(
             Some(AnswerEvent::Audio(chunk)) => samples.extend(chunk.samples),
             Some(AnswerEvent::ToolCall(call)) => tool_calls.push(wire::tool_call(&call)),
             Some(AnswerEvent::Finished(summary)) => break summary,
-            Some(AnswerEvent::Failed { error, .. }) => return Err(error.into()),
+            Some(AnswerEvent::Failed { error, summary }) => {
+                report.spoken(&summary);
+                return Err(error.into());
+            }
             None => return Err(ApiError::internal("the spoken answer ended early")),
         }
     };
+    report.spoken(&summary);
     let reason = match summary.ending {
         Ending::Completed(reason) => reason,
         Ending::Cancelled | Ending::Failed => StopReason::Stop,
@@ -111,6 +117,7 @@ pub async fn stream(
     writer: ChunkWriter,
     mut answer: SpokenAnswer,
     keeper: Keeper,
+    report: AnswerReport,
     include_usage: bool,
     input_audio_secs: f64,
 ) -> Option<()> {
@@ -122,10 +129,21 @@ pub async fn stream(
     loop {
         let event = tokio::select! {
             event = answer.next() => event,
-            () = writer.tx.closed() => return None,
+            () = writer.tx.closed() => {
+                report.client_left();
+                return None;
+            }
         };
+        if let Some(AnswerEvent::Finished(summary) | AnswerEvent::Failed { summary, .. }) = &event {
+            report.spoken(summary);
+        }
         match map.event(event) {
-            SpokenStep::Send(pieces) => writer.send_all(pieces).await?,
+            SpokenStep::Send(pieces) => {
+                if writer.send_all(pieces).await.is_none() {
+                    report.client_left();
+                    return None;
+                }
+            }
             SpokenStep::End(pieces) => return writer.send_all(pieces).await,
             SpokenStep::Keep(summary) => {
                 let pieces = match keeper.keep(map.audio_id(), &summary.transcript).await {

@@ -39,9 +39,11 @@ where
     Fut: std::future::Future<Output = Option<()>> + Send + 'static,
 {
     let (tx, rx) = mpsc::channel(CLIENT_BUFFER);
-    tokio::spawn(async move {
+    let task = async move {
         let _ = write(ChunkWriter { reply, tx }).await;
-    });
+    };
+    // The request's span outlives its handler here: the answer's log lines carry its id.
+    tokio::spawn(tracing::Instrument::in_current_span(task));
     Sse::new(ReceiverStream::new(rx).map(Ok::<_, Infallible>))
         .keep_alive(KeepAlive::default())
         .into_response()

@@ -6,7 +6,7 @@ use vox_protocol::chat::request::ChatCompletionRequest;
 use vox_protocol::chat::validate::{ChatLimits, ValidChatRequest, validate_chat_request};
 
 use crate::body::JsonBody;
-use crate::chat;
+use crate::chat::{self, AudioHistory};
 use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::state::{AppState, unix_now};
@@ -34,31 +34,34 @@ pub async fn create(
     JsonBody(request): JsonBody<ChatCompletionRequest>,
 ) -> Result<Response, ApiError> {
     let deployment = context.deployment(&state, request.model.as_deref())?;
-    let voices = state.voice_names();
+    let voices = state.voice_names(deployment);
     let limits = ChatLimits {
         voices: &voices,
         max_audio_bytes: state.settings().max_audio_bytes,
         require_audio: deployment.require_audio,
     };
     let request = validate_chat_request(request, &limits)?;
-    check_audio_history(&state, &context, &request).await?;
+    let history = audio_history(&state, &context, &request).await?;
     let model = request.model.clone().unwrap_or_else(|| deployment.name.clone());
-    chat::respond(&state, &context, model, request).await
+    let engines = state.engines_for(deployment);
+    chat::respond(&state, engines, &context, model, request, history).await
 }
 
-/// Every assistant `audio.id` must be this caller's and still alive; another key's id is
-/// indistinguishable from an unknown one.
-async fn check_audio_history(
+/// The transcript behind every assistant `audio.id`, which must be this caller's and still
+/// alive; another key's id is indistinguishable from an unknown one.
+async fn audio_history(
     state: &AppState,
     context: &RequestContext,
     request: &ValidChatRequest,
-) -> Result<(), ApiError> {
+) -> Result<AudioHistory, ApiError> {
     let now = unix_now();
+    let mut history = AudioHistory::new();
     for message in &request.messages {
         let Some(id) = &message.audio_ref else { continue };
-        if state.store().get(id, &context.caller, now).await?.is_none() {
-            return Err(ApiError::audio_not_found(id, &message.param));
-        }
+        match state.store().get(id, &context.caller, now).await? {
+            Some(record) => history.insert(id.clone(), record.transcript),
+            None => return Err(ApiError::audio_not_found(id, &message.param)),
+        };
     }
-    Ok(())
+    Ok(history)
 }

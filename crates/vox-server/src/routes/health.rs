@@ -21,7 +21,8 @@ pub async fn healthz() -> Json<Status> {
     Json(Status { status: "ok" })
 }
 
-/// 200 once every engine has loaded and warmed up, 503 before.
+/// 200 once every engine has loaded and warmed up, 503 before, and 503 `stopped` once an
+/// engine's thread has died (a load balancer then sends callers elsewhere).
 #[utoipa::path(
     get,
     path = "/readyz",
@@ -29,15 +30,12 @@ pub async fn healthz() -> Json<Status> {
     responses((status = 200, body = Status), (status = 503, body = Status))
 )]
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    if state.is_ready() {
-        Json(Status { status: "ready" }).into_response()
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(Status { status: "loading" }),
-        )
-            .into_response()
-    }
+    let status = match (state.has_started(), state.engines_working()) {
+        (true, true) => return Json(Status { status: "ready" }).into_response(),
+        (false, _) => "loading",
+        (true, false) => "stopped",
+    };
+    (StatusCode::SERVICE_UNAVAILABLE, Json(Status { status })).into_response()
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {

@@ -12,6 +12,7 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
+use tracing::Instrument;
 use vox_audio::AudioBuffer;
 use vox_engine::EngineError;
 use vox_engine::speech::SpeechJob;
@@ -23,11 +24,11 @@ use crate::body::JsonBody;
 use crate::context::RequestContext;
 use crate::engines::{self, RequiredEngines};
 use crate::error::ApiError;
-use crate::speech_out::{self, SpeechEncoder};
+use crate::speech_out::{self, EncoderOffRuntime, SpeechEncoder};
 use crate::state::AppState;
 use crate::usage_rules;
 
-type Chunks = BoxStream<'static, Result<AudioBuffer, EngineError>>;
+type SynthesizedAudio = BoxStream<'static, Result<AudioBuffer, EngineError>>;
 
 /// Chunks in flight to a slow client before synthesis waits for it.
 const CLIENT_BUFFER: usize = 16;
@@ -52,9 +53,9 @@ pub async fn create(
     context: RequestContext,
     JsonBody(request): JsonBody<SpeechRequest>,
 ) -> Result<Response, ApiError> {
-    context.deployment(&state, request.model.as_deref())?;
-    let request = validate_speech_request(request, &state.voice_names())?;
-    let synthesizer = RequiredEngines::synthesizer(state.engines())?;
+    let deployment = context.deployment(&state, request.model.as_deref())?;
+    let request = validate_speech_request(request, &state.voice_names(deployment))?;
+    let synthesizer = RequiredEngines::synthesizer(state.engines_for(deployment))?;
     engines::admit(&state, synthesizer.expected_wait())?;
     let voice = synthesizer
         .voices()
@@ -78,13 +79,18 @@ pub async fn create(
 
 /// Encodes chunks as they come and hands each piece of the file to `send`; stops when `send`
 /// reports the client gone. Returns the seconds encoded, or `None` if the client left.
-async fn encode_all<F, Fut>(mut encoder: SpeechEncoder, mut chunks: Chunks, mut send: F) -> Option<f64>
+async fn encode_all<F, Fut>(encoder: SpeechEncoder, mut chunks: SynthesizedAudio, mut send: F) -> Option<f64>
 where
     F: FnMut(Vec<u8>) -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
+    let mut encoder = EncoderOffRuntime::new(encoder);
     while let Some(chunk) = chunks.next().await {
-        let bytes = match chunk.map_err(ApiError::from).and_then(|c| encoder.push(&c)) {
+        let encoded = match chunk {
+            Ok(chunk) => encoder.push(chunk).await,
+            Err(err) => Err(ApiError::from(err)),
+        };
+        let bytes = match encoded {
             Ok(bytes) => bytes,
             Err(err) => {
                 // The status line has gone out: the file ends here.
@@ -96,7 +102,7 @@ where
             return None;
         }
     }
-    match encoder.finish() {
+    match encoder.finish().await {
         Ok(tail) => {
             let delivered = tail.is_empty() || send(tail).await;
             delivered.then(|| encoder.seconds())
@@ -108,15 +114,16 @@ where
     }
 }
 
-fn audio_response(format: SpeechFormat, encoder: SpeechEncoder, chunks: Chunks) -> Response {
+fn audio_response(format: SpeechFormat, encoder: SpeechEncoder, chunks: SynthesizedAudio) -> Response {
     let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(CLIENT_BUFFER);
-    tokio::spawn(async move {
+    let task = async move {
         encode_all(encoder, chunks, |bytes| {
             let tx = tx.clone();
             async move { tx.send(Ok(Bytes::from(bytes))).await.is_ok() }
         })
         .await;
-    });
+    };
+    tokio::spawn(task.in_current_span());
     (
         [(header::CONTENT_TYPE, format.content_type())],
         Body::from_stream(ReceiverStream::new(rx)),
@@ -124,9 +131,9 @@ fn audio_response(format: SpeechFormat, encoder: SpeechEncoder, chunks: Chunks) 
         .into_response()
 }
 
-fn sse_response(encoder: SpeechEncoder, chunks: Chunks, input_chars: usize) -> Response {
+fn sse_response(encoder: SpeechEncoder, chunks: SynthesizedAudio, input_chars: usize) -> Response {
     let (tx, rx) = mpsc::channel::<Event>(CLIENT_BUFFER);
-    tokio::spawn(async move {
+    let task = async move {
         let delta_tx = tx.clone();
         let seconds = encode_all(encoder, chunks, |bytes| {
             let tx = delta_tx.clone();
@@ -148,7 +155,8 @@ fn sse_response(encoder: SpeechEncoder, chunks: Chunks, input_chars: usize) -> R
             };
             let _ = tx.send(sse_event(&SpeechStreamEvent::Done { usage })).await;
         }
-    });
+    };
+    tokio::spawn(task.in_current_span());
     Sse::new(ReceiverStream::new(rx).map(Ok::<_, Infallible>)).into_response()
 }
 

@@ -90,11 +90,11 @@ async fn handle(
         .await
         .map_err(|_| not_multipart())?;
     let (form, file) = read_form(multipart, state.settings().max_audio_bytes).await?;
-    context.deployment(&state, form.model.as_deref())?;
+    let deployment = context.deployment(&state, form.model.as_deref())?;
     let request = validate_transcription_form(form)?;
     let file = file.ok_or_else(|| ProtocolError::missing("file"))?;
     let audio = audio_input::decode(&state, file, "file".into()).await?;
-    let transcriber = RequiredEngines::transcriber(state.engines())?;
+    let transcriber = RequiredEngines::transcriber(state.engines_for(deployment))?;
     crate::engines::admit(&state, transcriber.expected_wait())?;
     let audio = audio_input::at_rate(audio, transcriber.sample_rate()).await?;
     let job = TranscriptionJob {
@@ -105,7 +105,11 @@ async fn handle(
         temperature: request.temperature,
         word_timestamps: request.word_timestamps,
     };
+    let audio_secs = job.audio.duration_secs();
+    let started = std::time::Instant::now();
     let transcript = transcriber.transcribe(job).await?;
+    let stages = &state.metrics().stages;
+    stages.recognised(started.elapsed().as_secs_f64(), audio_secs);
     Ok(respond(&request, task, &transcript))
 }
 

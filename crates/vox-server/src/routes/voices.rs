@@ -18,7 +18,7 @@ use crate::state::AppState;
     )
 )]
 pub async fn list(State(state): State<AppState>) -> Result<Json<VoiceList>, ApiError> {
-    let synthesizer = RequiredEngines::synthesizer(state.engines())?;
+    let synthesizer = RequiredEngines::synthesizer(state.default_engines())?;
     let entries = synthesizer
         .voices()
         .list()

@@ -75,7 +75,11 @@ pub fn server_with_settings(ready: bool, settings: ServerSettings) -> TestServer
     server_with_engines(ready, settings, EngineSet::default())
 }
 
-pub fn server_with_engines(ready: bool, settings: ServerSettings, engines: EngineSet) -> TestServer {
+pub fn server_with_engines(
+    ready: bool,
+    settings: ServerSettings,
+    engines: impl Into<vox_server::ProfileEngines>,
+) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(EmbeddedStore::open(&dir.path().join("audio.redb")).unwrap());
     let (ready_tx, ready_rx) = tokio::sync::watch::channel(ready);

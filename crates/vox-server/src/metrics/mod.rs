@@ -1,5 +1,7 @@
 //! Prometheus metrics, owned by the server (no global registry, so tests can run many servers).
 
+mod stages;
+
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -13,6 +15,8 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use crate::state::AppState;
+
+pub use stages::StageMetrics;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
@@ -38,6 +42,7 @@ pub struct Metrics {
     request_seconds: Family<RouteLabels, Histogram>,
     connections_open: Gauge,
     connections_closed: Family<ReasonLabels, Counter>,
+    pub stages: StageMetrics,
 }
 
 impl Metrics {
@@ -71,8 +76,10 @@ impl Metrics {
             "Connections the server closed or refused, by reason (header_timeout, idle_timeout, shed, refused)",
             connections_closed.clone(),
         );
+        let stages = StageMetrics::register(&mut registry);
         Self {
             registry,
+            stages,
             requests,
             request_seconds,
             connections_open,
