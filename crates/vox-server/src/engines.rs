@@ -28,13 +28,7 @@ impl RequiredEngines {
             true => Some(Self::transcriber(engines)?),
             false => None,
         };
-        let chat = engines
-            .chat
-            .clone()
-            .ok_or(ApiError::engine_unavailable(EngineKind::ChatModel))?;
-        if !chat.is_working() {
-            return Err(ApiError::engine_stopped(EngineKind::ChatModel.describe()));
-        }
+        let chat = serving(engines.chat.clone(), EngineKind::ChatModel, |e| e.is_working())?;
         let synthesizer = match request.audio_output.is_some() {
             true => Some(Self::synthesizer(engines)?),
             false => None,
@@ -55,25 +49,28 @@ impl RequiredEngines {
     }
 
     pub fn transcriber(engines: &EngineSet) -> Result<Arc<dyn Transcriber>, ApiError> {
-        let transcriber = engines
-            .transcriber
-            .clone()
-            .ok_or(ApiError::engine_unavailable(EngineKind::Transcriber))?;
-        match transcriber.is_working() {
-            true => Ok(transcriber),
-            false => Err(ApiError::engine_stopped(EngineKind::Transcriber.describe())),
-        }
+        serving(engines.transcriber.clone(), EngineKind::Transcriber, |e| {
+            e.is_working()
+        })
     }
 
     pub fn synthesizer(engines: &EngineSet) -> Result<Arc<dyn Synthesizer>, ApiError> {
-        let synthesizer = engines
-            .synthesizer
-            .clone()
-            .ok_or(ApiError::engine_unavailable(EngineKind::Synthesizer))?;
-        match synthesizer.is_working() {
-            true => Ok(synthesizer),
-            false => Err(ApiError::engine_stopped(EngineKind::Synthesizer.describe())),
-        }
+        serving(engines.synthesizer.clone(), EngineKind::Synthesizer, |e| {
+            e.is_working()
+        })
+    }
+}
+
+/// A loaded engine that still works; else 503 saying whether it was never loaded or stopped.
+fn serving<E: ?Sized>(
+    engine: Option<Arc<E>>,
+    kind: EngineKind,
+    is_working: impl Fn(&E) -> bool,
+) -> Result<Arc<E>, ApiError> {
+    let engine = engine.ok_or(ApiError::engine_unavailable(kind))?;
+    match is_working(&engine) {
+        true => Ok(engine),
+        false => Err(ApiError::engine_stopped(kind.describe())),
     }
 }
 

@@ -54,9 +54,8 @@ pub async fn build(
                     let audio = decoded_audio
                         .next()
                         .ok_or_else(|| ApiError::internal("an audio part was not decoded"))?;
-                    let started = Instant::now();
-                    let heard = recognise(state, engines, audio).await?;
-                    *recognition_secs.get_or_insert(0.0) += started.elapsed().as_secs_f64();
+                    let (heard, secs) = recognise(state, engines, audio).await?;
+                    *recognition_secs.get_or_insert(0.0) += secs;
                     input_audio_secs += heard.secs;
                     spoken_language = Some(heard.language);
                     pieces.push(heard.text);
@@ -82,7 +81,7 @@ async fn recognise(
     state: &AppState,
     engines: &RequiredEngines,
     decoded: AudioBuffer,
-) -> Result<vox_pipeline::Heard, ApiError> {
+) -> Result<(vox_pipeline::Heard, f64), ApiError> {
     let transcriber = engines
         .transcriber
         .as_ref()
@@ -90,8 +89,9 @@ async fn recognise(
     let started = Instant::now();
     let heard = vox_pipeline::hear(transcriber.as_ref(), decoded).await?;
     let stages = &state.metrics().stages;
-    stages.recognised(started.elapsed().as_secs_f64(), heard.secs);
-    Ok(heard)
+    let secs = started.elapsed().as_secs_f64();
+    stages.recognised(secs, heard.secs);
+    Ok((heard, secs))
 }
 
 fn turn(message: &ValidMessage, text: String) -> ChatTurn {
