@@ -10,7 +10,7 @@ use vox_engine::transcribe::{Segment, Transcript, TranscriptionJob, Transcriptio
 use crate::WhisperError;
 use crate::features::{HOP, LogMel, N_MELS, SAMPLE_RATE, WINDOW_FRAMES, encoder_frames};
 use crate::tokens::{LANGUAGES, SpecialTokens};
-use crate::window::{Decoded, decode_with_fallback};
+use crate::window::{Decoded, Vocabulary, decode_with_fallback};
 
 /// Frames per timestamp step (0.02 s at 100 frames/s).
 const FRAMES_PER_TIMESTAMP: usize = 2;
@@ -106,14 +106,17 @@ impl WhisperModel {
             };
             check()?;
             let (prompt, context) = self.prompt(&previous, language, job.task);
-            let text_of = |ids: &[u32]| self.text(ids);
+            let vocabulary = Vocabulary {
+                text: &|ids| self.text(ids),
+                is_timestamp: &|id| self.special.is_timestamp(id),
+            };
             let decoded = decode_with_fallback(
                 &self.whisper,
                 &encoded,
                 &prompt,
                 context,
                 job.temperature as f32,
-                &text_of,
+                &vocabulary,
                 &check,
             )?;
             let offset = seek as f64 * HOP as f64 / f64::from(SAMPLE_RATE);

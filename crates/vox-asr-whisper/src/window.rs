@@ -24,6 +24,15 @@ pub struct Decoded {
     pub temperature: f64,
     /// Decoded without the earlier text that the prompt carried (see `decode_with_fallback`).
     pub context_dropped: bool,
+    /// Words that no timestamp ever closed: the model stopped following the audio's timing,
+    /// typically to recite the earlier text it was prompted with (see `decode_with_fallback`).
+    pub untimed: bool,
+}
+
+/// What decoding needs of the tokenizer.
+pub struct Vocabulary<'a> {
+    pub text: &'a dyn Fn(&[u32]) -> String,
+    pub is_timestamp: &'a dyn Fn(u32) -> bool,
 }
 
 impl Decoded {
@@ -42,15 +51,19 @@ impl Decoded {
 /// `prompt` are earlier text: when the first try fails, the window is decoded again at the same
 /// temperature without them and they stay out of the hotter tries, because text that led the
 /// model into a loop ("He would have been made ... He would have been made ...") leads it back.
-/// `text_of` renders ids for the compression check; `check` fails once the caller has gone, and
-/// is asked before every try after the first.
+/// A try that is fine but `untimed` gets the same second chance without the earlier text: audio
+/// that repeats what was said before (a chorus, a read-back, a recording played twice) otherwise
+/// lets the model finish the sentence from its prompt past the end of the window, and the next
+/// window then says the cut-off words again. `vocabulary` renders ids for the compression check
+/// and finds timestamps; `check` fails once the caller has gone, and is asked before every try
+/// after the first.
 pub fn decode_with_fallback(
     whisper: &Whisper,
     encoded: &StorageView,
     prompt: &[String],
     context: usize,
     first_temperature: f32,
-    text_of: &dyn Fn(&[u32]) -> String,
+    vocabulary: &Vocabulary,
     check: &dyn Fn() -> Result<(), WhisperError>,
 ) -> Result<Decoded, WhisperError> {
     let mut ladder: Vec<(f32, bool)> = TEMPERATURES
@@ -68,7 +81,7 @@ pub fn decode_with_fallback(
             check()?;
         }
         let prompt = if with_context { prompt } else { &prompt[context..] };
-        let mut decoded = decode_once(whisper, encoded, prompt, temperature, text_of)?;
+        let mut decoded = decode_once(whisper, encoded, prompt, temperature, vocabulary)?;
         decoded.context_dropped = !with_context && context > 0;
         tracing::debug!(
             temperature,
@@ -77,8 +90,9 @@ pub fn decode_with_fallback(
             compression_ratio = decoded.compression_ratio,
             "whisper window decoded"
         );
+        let recited = decoded.untimed && with_context && context > 0;
         // Silence is an answer too: do not sample words into it.
-        if !decoded.needs_fallback() || decoded.is_silence() {
+        if decoded.is_silence() || !(decoded.needs_fallback() || recited) {
             return Ok(decoded);
         }
         last = Some(decoded);
@@ -91,7 +105,7 @@ fn decode_once(
     encoded: &StorageView,
     prompt: &[String],
     temperature: f32,
-    text_of: &dyn Fn(&[u32]) -> String,
+    vocabulary: &Vocabulary,
 ) -> Result<Decoded, WhisperError> {
     let options = WhisperOptions {
         beam_size: 1,
@@ -118,14 +132,22 @@ fn decode_once(
     // as faster-whisper does.
     let length = ids.len() as f64;
     let avg_logprob = score * length / (length + 1.0);
+    let text = (vocabulary.text)(&ids);
     Ok(Decoded {
-        compression_ratio: compression_ratio(&text_of(&ids)),
+        compression_ratio: compression_ratio(&text),
+        untimed: !text.trim().is_empty() && !closes_a_segment(&ids, vocabulary.is_timestamp),
         ids,
         avg_logprob,
         no_speech_prob: f64::from(result.no_speech_prob),
         temperature: f64::from(temperature),
         context_dropped: false,
     })
+}
+
+/// Whether a timestamp ever ends a segment: a pair of them between segments, or one at the end.
+fn closes_a_segment(ids: &[u32], is_timestamp: &dyn Fn(u32) -> bool) -> bool {
+    ids.last().is_some_and(|&id| is_timestamp(id))
+        || ids.windows(2).any(|w| w.iter().all(|&id| is_timestamp(id)))
 }
 
 /// Bytes of text per byte of its zlib compression: loops compress far better than speech.
@@ -155,5 +177,16 @@ mod tests {
         assert!(compression_ratio(speech) < COMPRESSION_RATIO_THRESHOLD);
         assert!(compression_ratio(looping) > COMPRESSION_RATIO_THRESHOLD);
         assert_eq!(compression_ratio(""), 0.0);
+    }
+
+    #[test]
+    fn a_segment_is_closed_by_a_timestamp_pair_or_a_final_one() {
+        // Timestamps are the ids from 100 on in this toy vocabulary.
+        let is_timestamp = |id: u32| id >= 100;
+        assert!(closes_a_segment(&[100, 1, 2, 150], &is_timestamp));
+        assert!(closes_a_segment(&[100, 1, 150, 150, 3], &is_timestamp));
+        assert!(!closes_a_segment(&[100, 1, 2, 3], &is_timestamp));
+        assert!(!closes_a_segment(&[1, 2, 3], &is_timestamp));
+        assert!(!closes_a_segment(&[], &is_timestamp));
     }
 }

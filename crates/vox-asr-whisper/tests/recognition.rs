@@ -80,10 +80,16 @@ fn a_long_recording_keeps_every_word_in_order() {
     let e = errors(&reference, &hypothesis);
     eprintln!("{e} errors in {} words", reference.len());
     // Nothing lost or doubled at a seam shows as a low error count and a matching length.
+    // On failure, the segments with their times show where a seam fell.
+    let timed: Vec<String> = transcript
+        .segments
+        .iter()
+        .map(|s| format!("[{:6.2} {:6.2}] {}", s.start, s.end, s.text.trim()))
+        .collect();
     assert!(
         (e as f64) / (reference.len() as f64) <= 0.08,
         "{e} errors\n{}",
-        transcript.text
+        timed.join("\n")
     );
     assert!(
         hypothesis.len().abs_diff(reference.len()) <= reference.len() / 20,
