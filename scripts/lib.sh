@@ -11,8 +11,9 @@ step() { printf '\n==> %s\n' "$*"; }
 # utterances the recognition tests measure word error rate on.
 # libclang-dev lets bindgen read llama.cpp's headers (llama-cpp-2, the language model).
 # libespeak-ng-dev (with espeak-ng-data) turns text into the phonemes the voices speak.
+# openssl makes the TLS tests' self-signed certificates.
 SYSTEM_PACKAGES=(build-essential pkg-config ca-certificates curl cmake libclang-dev libopus-dev libmp3lame-dev
-  libespeak-ng-dev ffmpeg pocketsphinx-testdata)
+  libespeak-ng-dev ffmpeg pocketsphinx-testdata openssl)
 
 ensure_system_packages() {
   local missing=()
@@ -53,7 +54,7 @@ ensure_intel_mkl() {
 
 # The official SDKs the end-to-end tests use as clients.
 ensure_test_clients() {
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import openai, pytest, hibari' 2>/dev/null; then
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import openai, pytest, hibari, h2' 2>/dev/null; then
     step "installing the Python test clients into .venv"
     python3 -m venv .venv
     .venv/bin/pip install -q -r tests/e2e/python/requirements.txt

@@ -40,6 +40,15 @@ pub struct ServeConfig {
     #[arg(long, env = "VOX_INSECURE_NO_AUTH")]
     pub insecure_no_auth: bool,
 
+    /// TLS certificate chain, PEM: Vox then serves https:// (and wss://), HTTP/2 and HTTP/1.1.
+    /// Re-read on SIGHUP.
+    #[arg(long, env = "VOX_TLS_CERT", value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The certificate's private key, PEM (PKCS#8, PKCS#1 or SEC1). Re-read on SIGHUP.
+    #[arg(long, env = "VOX_TLS_KEY", value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+
     /// Where models and the audio store live [default: ~/.local/share/vox].
     #[arg(long, env = "VOX_HOME", value_name = "DIR")]
     pub home: Option<PathBuf>,
@@ -114,6 +123,7 @@ pub struct Config {
     pub addr: SocketAddr,
     pub api_keys: Vec<String>,
     pub insecure_no_auth: bool,
+    pub tls: Option<vox_server::door::TlsFiles>,
     pub home: PathBuf,
     pub audio_ttl: Duration,
     pub max_audio_bytes: usize,
@@ -143,6 +153,8 @@ impl ServeConfig {
                 self.api_keys
             },
             insecure_no_auth: self.insecure_no_auth || file.insecure_no_auth,
+            tls_cert: self.tls_cert.or(file.tls_cert),
+            tls_key: self.tls_key.or(file.tls_key),
             home: self.home.or(file.home),
             audio_ttl_secs: self.audio_ttl_secs.or(file.audio_ttl_secs),
             max_audio_bytes: self.max_audio_bytes.or(file.max_audio_bytes),
@@ -172,6 +184,11 @@ impl ServeConfig {
                  Set --api-key or VOX_API_KEYS, listen on 127.0.0.1, or pass --insecure-no-auth"
             );
         }
+        let tls = match (self.tls_cert, self.tls_key) {
+            (Some(cert), Some(key)) => Some(vox_server::door::TlsFiles { cert, key }),
+            (None, None) => None,
+            _ => bail!("TLS needs both tls_cert and tls_key"),
+        };
         let home = match self.home {
             Some(home) => home,
             None => default_home()?,
@@ -214,6 +231,7 @@ impl ServeConfig {
             addr,
             api_keys,
             insecure_no_auth: self.insecure_no_auth,
+            tls,
             home,
             audio_ttl: Duration::from_secs(ttl),
             max_audio_bytes,
@@ -305,12 +323,16 @@ impl Config {
     /// A readable summary with the keys counted, never shown.
     pub fn describe(&self) -> String {
         let mut text = format!(
-            "addr = \"{}\"\napi_keys = {} configured\ninsecure_no_auth = {}\nhome = \"{}\"\n\
+            "addr = \"{}\"\napi_keys = {} configured\ninsecure_no_auth = {}\ntls = {}\nhome = \"{}\"\n\
              audio_ttl_secs = {}\nmax_audio_bytes = {}\nmax_audio_secs = {}\nmodels_dir = \"{}\"\nthreads = {}\n\
              llm_slots = {}\nllm_context = {}\n",
             self.addr,
             self.api_keys.len(),
             self.insecure_no_auth,
+            match &self.tls {
+                Some(files) => format!("{{ cert = {:?}, key = {:?} }}", files.cert, files.key),
+                None => "off".to_string(),
+            },
             self.home.display(),
             self.audio_ttl.as_secs(),
             self.max_audio_bytes,
@@ -445,6 +467,21 @@ mod tests {
             "a replaced deployment keeps only its own aliases"
         );
         assert!(!config.deployments[2].require_audio);
+    }
+
+    #[test]
+    fn tls_takes_a_certificate_and_its_key_from_any_layer() {
+        let flags = ServeConfig {
+            tls_cert: Some("/etc/vox/cert.pem".into()),
+            home: Some("/x".into()),
+            ..Default::default()
+        };
+        let file = parse("tls_key = \"/etc/vox/key.pem\"\n");
+        let tls = flags.clone().over(file).resolve().unwrap().tls.unwrap();
+        assert_eq!(tls.cert, std::path::Path::new("/etc/vox/cert.pem"));
+        assert_eq!(tls.key, std::path::Path::new("/etc/vox/key.pem"));
+        let error = flags.resolve().unwrap_err().to_string();
+        assert!(error.contains("both tls_cert and tls_key"), "{error}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Wiring: which engine crate serves each role, loaded from the installed model files of each
 //! profile and warmed up before the server says it is ready. A model two profiles share is
-//! loaded once.
+//! loaded once: recognisers and language models by folder, and one speech engine holds the
+//! voice models of every profile, each profile speaking through a view of its own models.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -30,17 +31,21 @@ pub struct Loaded<'a> {
     turns: Arc<SpeechTurns>,
     transcribers: BTreeMap<PathBuf, Arc<dyn Transcriber>>,
     chat_models: BTreeMap<PathBuf, Arc<dyn ChatModel>>,
-    synthesizers: BTreeMap<Vec<PathBuf>, Arc<dyn Synthesizer>>,
+    /// The voice models of every profile to be loaded, and once loaded, their engine.
+    all_voices: InstalledModels,
+    speech: Option<vox_tts_onnx::TtsEngine>,
 }
 
 impl<'a> Loaded<'a> {
-    pub fn new(config: &'a Config) -> Self {
+    /// Ready to load `profiles` (their models by role), one at a time with `profile`.
+    pub fn new<'p>(config: &'a Config, profiles: impl IntoIterator<Item = &'p InstalledModels>) -> Self {
         Self {
             config,
             turns: SpeechTurns::new(),
             transcribers: BTreeMap::new(),
             chat_models: BTreeMap::new(),
-            synthesizers: BTreeMap::new(),
+            all_voices: voice_models_of_all(profiles),
+            speech: None,
         }
     }
 
@@ -56,25 +61,51 @@ impl<'a> Loaded<'a> {
             let chat = load_chat_model(self.config, &llm, self.turns.clone()).await?;
             self.chat_models.insert(llm.clone(), chat);
         }
-        let voices = voice_dirs(models);
-        if !self.synthesizers.contains_key(&voices) {
-            let synthesizer = load_synthesizer(self.config, models, self.turns.clone()).await?;
-            self.synthesizers.insert(voices.clone(), synthesizer);
-        }
+        let speech = match self.speech.take() {
+            Some(speech) => speech,
+            None => load_synthesizer(self.config, &self.all_voices, self.turns.clone()).await?,
+        };
+        let synthesizer: Arc<dyn Synthesizer> = Arc::new(speech.view(voice_models(models)));
+        self.speech = Some(speech);
         Ok(EngineSet {
             transcriber: self.transcribers.get(&asr).cloned(),
             chat: self.chat_models.get(&llm).cloned(),
-            synthesizer: self.synthesizers.get(&voices).cloned(),
+            synthesizer: Some(synthesizer),
         })
     }
 }
 
-/// What tells one synthesizer from another: its runtime and its voice model folders.
-fn voice_dirs(models: &InstalledModels) -> Vec<PathBuf> {
-    [Role::Runtime, Role::Tts]
-        .iter()
-        .flat_map(|role| models.get(role).cloned().unwrap_or_default())
-        .collect()
+/// The runtime and voice model folders of every profile, each once.
+fn voice_models_of_all<'p>(profiles: impl IntoIterator<Item = &'p InstalledModels>) -> InstalledModels {
+    let mut all = InstalledModels::new();
+    for models in profiles {
+        for role in [Role::Runtime, Role::Tts] {
+            let dirs = all.entry(role).or_default();
+            for dir in models.get(&role).into_iter().flatten() {
+                if !dirs.contains(dir) {
+                    dirs.push(dir.clone());
+                }
+            }
+        }
+    }
+    all
+}
+
+/// Which of the speech engine's models a profile speaks with.
+fn voice_models(models: &InstalledModels) -> vox_tts_onnx::VoiceModels {
+    let dirs = models.get(&Role::Tts).map(Vec::as_slice).unwrap_or_default();
+    vox_tts_onnx::VoiceModels {
+        kokoro: dirs.iter().any(|dir| is_kokoro(dir)),
+        hibari: dirs.iter().any(|dir| is_hibari(dir)),
+    }
+}
+
+fn is_kokoro(dir: &Path) -> bool {
+    dir.join("voices_ja.npz").exists()
+}
+
+fn is_hibari(dir: &Path) -> bool {
+    dir.join("hibari.onnx").exists()
 }
 
 fn first_dir(models: &InstalledModels, role: Role) -> anyhow::Result<&Path> {
@@ -129,19 +160,13 @@ async fn load_synthesizer(
     config: &Config,
     models: &InstalledModels,
     turns: Arc<SpeechTurns>,
-) -> anyhow::Result<Arc<dyn Synthesizer>> {
+) -> anyhow::Result<vox_tts_onnx::TtsEngine> {
     let started = Instant::now();
     let runtime = first_dir(models, Role::Runtime)?;
     let tts_dirs = models.get(&Role::Tts).cloned().unwrap_or_default();
     let piper_model = tts_dirs.iter().find_map(|dir| piper_model_in(dir));
-    let kokoro_dir = tts_dirs
-        .iter()
-        .find(|dir| dir.join("voices_ja.npz").exists())
-        .cloned();
-    let hibari_dir = tts_dirs
-        .iter()
-        .find(|dir| dir.join("hibari.onnx").exists())
-        .cloned();
+    let kokoro_dir = tts_dirs.iter().find(|dir| is_kokoro(dir)).cloned();
+    let hibari_dir = tts_dirs.iter().find(|dir| is_hibari(dir)).cloned();
     let onnx_runtime = std::fs::read_dir(runtime)?
         .filter_map(Result::ok)
         .map(|entry| entry.path())
@@ -161,10 +186,9 @@ async fn load_synthesizer(
         turns,
     };
     let engine = vox_tts_onnx::TtsEngine::start(tts).context("loading speech synthesis")?;
-    let synthesizer: Arc<dyn Synthesizer> = Arc::new(engine);
-    warm_up_synthesizer(synthesizer.as_ref()).await?;
+    warm_up_synthesizer(&engine).await?;
     tracing::info!(secs = started.elapsed().as_secs_f32(), "speech synthesis ready");
-    Ok(synthesizer)
+    Ok(engine)
 }
 
 fn piper_model_in(dir: &Path) -> Option<PathBuf> {

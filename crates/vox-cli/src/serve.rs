@@ -60,6 +60,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     fit_open_file_limit(config.door.connections.max_connections);
+    // Before any model loads: a wrong certificate path fails in a moment, not after a minute.
+    let tls = match &config.tls {
+        Some(files) => Some(vox_server::door::Tls::load(files.clone())?),
+        None => None,
+    };
     let installed = check_models(&config)?;
     let store_path = config.store_path();
     let store: Arc<dyn AudioStore> = Arc::new(EmbeddedStore::open(&store_path).with_context(|| {
@@ -84,7 +89,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     announce(&config, local);
     vox_server::spawn_store_janitor(store, Duration::from_secs(defaults::STORE_PURGE_SECS));
     ready_tx.send_replace(true);
-    vox_server::serve(listener, state, shutdown_signal()).await?;
+    match tls {
+        Some(tls) => {
+            tokio::spawn(reload_tls_on_hangup(tls.clone()));
+            vox_server::serve_tls(listener, tls, state, shutdown_signal()).await?;
+        }
+        None => vox_server::serve(listener, state, shutdown_signal()).await?,
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -167,7 +178,7 @@ async fn load_engines(
     config: &Config,
     installed: &BTreeMap<String, BTreeMap<Role, Vec<PathBuf>>>,
 ) -> anyhow::Result<ProfileEngines> {
-    let mut loaded = crate::engines::Loaded::new(config);
+    let mut loaded = crate::engines::Loaded::new(config, installed.values());
     let mut engines = ProfileEngines::default();
     for (profile, models) in installed {
         tracing::info!(profile, "loading engines");
@@ -189,8 +200,29 @@ fn announce(config: &Config, local: std::net::SocketAddr) {
     }
     tracing::info!(home = %config.home.display(), "Vox home");
     // Tests and scripts read the address (port 0 picks one) from this exact line on stdout.
-    println!("vox listening on http://{local}");
+    let scheme = if config.tls.is_some() { "https" } else { "http" };
+    println!("vox listening on {scheme}://{local}");
     let _ = std::io::stdout().flush();
+}
+
+/// SIGHUP re-reads the certificate and key (a renewed certificate needs no restart); a bad
+/// file is logged and the certificate in use stays.
+async fn reload_tls_on_hangup(tls: Arc<vox_server::door::Tls>) {
+    #[cfg(unix)]
+    {
+        let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP: the TLS certificate is read at start only");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            match tls.reload() {
+                Ok(()) => tracing::info!(cert = %tls.files().cert.display(), "TLS certificate reloaded"),
+                Err(err) => tracing::error!(%err, "TLS reload failed: the certificate in use stays"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tls;
 }
 
 async fn shutdown_signal() {

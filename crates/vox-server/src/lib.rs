@@ -69,7 +69,17 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    door::serve(listener, app(state.clone()), state, shutdown).await
+    door::serve(listener, None, app(state.clone()), state, shutdown).await
+}
+
+/// As `serve`, over TLS (`tls.reload()` swaps the certificate for new connections).
+pub async fn serve_tls(
+    listener: TcpListener,
+    tls: Arc<door::Tls>,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    door::serve(listener, Some(tls), app(state.clone()), state, shutdown).await
 }
 
 /// Sweeps expired audio records every `every` until the process ends.

@@ -64,11 +64,32 @@ pub struct TtsConfig {
     pub turns: Arc<SpeechTurns>,
 }
 
+/// One model thread, seen through a catalog: `start` gives the view of every loaded model,
+/// `view` others of the same thread, so profiles that name the same voice models share them.
 pub struct TtsEngine {
-    jobs: Worker<Job>,
+    jobs: Arc<Worker<Job>>,
     catalog: Catalog,
     /// Jobs held, and the seconds one piece takes.
     meter: Arc<LoadMeter>,
+    loaded: Arc<LoadedModels>,
+    /// Whether Kokoro may read this view's foreign-language text (see `Voices::reader`).
+    kokoro_reads: bool,
+}
+
+/// Which voice models a view of the engine may speak with; Piper, every voice's fallback, is
+/// always there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VoiceModels {
+    pub kokoro: bool,
+    pub hibari: bool,
+}
+
+/// What the thread loaded, for building catalogs.
+struct LoadedModels {
+    has_piper: bool,
+    has_hibari: bool,
+    kokoro_speakers: Vec<String>,
+    custom_voices: Vec<VoiceProfile>,
 }
 
 type AudioOut = Sender<Result<AudioBuffer, EngineError>>;
@@ -83,6 +104,8 @@ struct Job {
     cancel: Arc<RunOptions>,
     /// No piece has been synthesised yet and a listener is waiting for it (`heard_live`).
     first: bool,
+    /// Kokoro may read it when its language is foreign to its voice.
+    kokoro_reads: bool,
     /// Counts the job in the engine's load until it is done or dropped.
     _held: Held,
     /// The request's span, entered while its pieces are spoken.
@@ -131,15 +154,55 @@ impl TtsEngine {
                     Err(err) => ready.failed(err),
                 }
             })?;
-        let hibari_speakers = HibariModel::speaker_names();
-        let catalog = Catalog::new(config.custom_voices, &kokoro, |model, speaker| match model {
-            PIPER => has_piper,
-            HIBARI => has_hibari && hibari_speakers.iter().any(|v| v == speaker),
+        let loaded = Arc::new(LoadedModels {
+            has_piper,
+            has_hibari,
+            kokoro_speakers: kokoro,
+            custom_voices: config.custom_voices,
+        });
+        let every_model = VoiceModels {
+            kokoro: true,
+            hibari: true,
+        };
+        Ok(Self {
+            catalog: catalog(&loaded, every_model),
+            jobs: Arc::new(jobs),
+            meter,
+            loaded,
+            kokoro_reads: every_model.kokoro,
+        })
+    }
+
+    /// The same thread and models, speaking only with `models`: its catalog gives their voices
+    /// to the others' names as if the rest were not installed.
+    pub fn view(&self, models: VoiceModels) -> Self {
+        Self {
+            jobs: self.jobs.clone(),
+            catalog: catalog(&self.loaded, models),
+            meter: self.meter.clone(),
+            loaded: self.loaded.clone(),
+            kokoro_reads: models.kokoro && !self.loaded.kokoro_speakers.is_empty(),
+        }
+    }
+}
+
+fn catalog(loaded: &LoadedModels, models: VoiceModels) -> Catalog {
+    let hibari_speakers = HibariModel::speaker_names();
+    let kokoro: &[String] = if models.kokoro {
+        &loaded.kokoro_speakers
+    } else {
+        &[]
+    };
+    Catalog::new(
+        loaded.custom_voices.clone(),
+        kokoro,
+        |model, speaker| match model {
+            PIPER => loaded.has_piper,
+            HIBARI => models.hibari && loaded.has_hibari && hibari_speakers.iter().any(|v| v == speaker),
             KOKORO => kokoro.iter().any(|v| v == speaker),
             _ => false,
-        });
-        Ok(Self { jobs, catalog, meter })
-    }
+        },
+    )
 }
 
 fn load(config: &TtsConfig) -> Result<Voices, TtsError> {
@@ -297,7 +360,7 @@ impl Voices {
         if job.language == Language::English || voices::is_native(&job.voice, job.language) {
             return own;
         }
-        let Some(kokoro) = &self.kokoro else {
+        let Some(kokoro) = self.kokoro.as_ref().filter(|_| job.kokoro_reads) else {
             return own;
         };
         let gender = Speaker::of(&job.voice.model, &job.voice.speaker).map(|s| s.gender);
@@ -337,6 +400,7 @@ impl Synthesizer for TtsEngine {
             out,
             cancel: cancel.clone(),
             first: job.heard_live,
+            kokoro_reads: self.kokoro_reads,
             _held: self.meter.hold(1.0),
             span: tracing::Span::none(),
             queued_at: None,

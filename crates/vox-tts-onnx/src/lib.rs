@@ -13,7 +13,7 @@ pub mod text;
 pub mod vocoder;
 mod voices;
 
-pub use engine::{TtsConfig, TtsEngine};
+pub use engine::{TtsConfig, TtsEngine, VoiceModels};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TtsError {

@@ -13,7 +13,7 @@ use vox_asr_whisper::WhisperModel;
 use vox_engine::audio::AudioBuffer;
 use vox_engine::speech::{SpeechJob, Synthesizer};
 use vox_engine::transcribe::{TranscriptionJob, TranscriptionTask};
-use vox_tts_onnx::{TtsConfig, TtsEngine};
+use vox_tts_onnx::{TtsConfig, TtsEngine, VoiceModels};
 
 /// About fifty words: Piper and Kokoro sample their durations and noise, so one misheard word
 /// must not decide a voice's score.
@@ -50,7 +50,17 @@ fn whisper() -> &'static Mutex<WhisperModel> {
 }
 
 async fn speak(text: &str, voice: &str, speed: f64, language: Option<&str>) -> AudioBuffer {
-    let voice = engine().voices().resolve(voice).expect("a known voice");
+    speak_with(engine(), text, voice, speed, language).await
+}
+
+async fn speak_with(
+    engine: &TtsEngine,
+    text: &str,
+    voice: &str,
+    speed: f64,
+    language: Option<&str>,
+) -> AudioBuffer {
+    let voice = engine.voices().resolve(voice).expect("a known voice");
     let job = SpeechJob {
         text: text.into(),
         voice,
@@ -58,7 +68,7 @@ async fn speak(text: &str, voice: &str, speed: f64, language: Option<&str>) -> A
         language: language.map(str::to_string),
         heard_live: true,
     };
-    let mut chunks = engine().synthesize(job);
+    let mut chunks = engine.synthesize(job);
     let mut audio = AudioBuffer {
         samples: Vec::new(),
         sample_rate: 0,
@@ -284,4 +294,35 @@ async fn concurrent_requests_each_get_their_own_speech() {
             "{sentence:?} -> {heard:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_view_without_kokoro_shares_the_models_and_speaks_only_its_own() {
+    let models_of =
+        |engine: &TtsEngine| -> Vec<String> { engine.voices().list().into_iter().map(|v| v.model).collect() };
+    assert!(
+        models_of(engine()).iter().any(|m| m == "kokoro"),
+        "pull kokoro-82m-int8 (scripts/test does)"
+    );
+    let without_kokoro = engine().view(VoiceModels {
+        kokoro: false,
+        hibari: true,
+    });
+    let models = models_of(&without_kokoro);
+    assert!(!models.iter().any(|m| m == "kokoro"), "{models:?}");
+    assert!(models.iter().any(|m| m == "hibari") && models.iter().any(|m| m == "piper"));
+    // Every OpenAI name is still there, spoken by an installed model of the view.
+    for name in [
+        "alloy", "ash", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer",
+    ] {
+        assert!(without_kokoro.voices().resolve(name).is_some(), "{name}");
+    }
+    // French for echo (Piper joe): the full engine hands it to Kokoro (24 kHz), the view keeps
+    // Piper (22.05 kHz), and both speak through the one thread.
+    let french = "Le chat dort sur le canapé.";
+    let by_all = speak_with(engine(), french, "echo", 1.0, Some("fr")).await;
+    let by_view = speak_with(&without_kokoro, french, "echo", 1.0, Some("fr")).await;
+    assert_eq!(by_all.sample_rate, 24_000);
+    assert_eq!(by_view.sample_rate, 22_050);
+    assert!(by_view.duration_secs() > 0.5);
 }

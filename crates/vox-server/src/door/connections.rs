@@ -80,6 +80,10 @@ impl Connection {
         InFlight(self.clone())
     }
 
+    pub fn has_requests_in_flight(&self) -> bool {
+        self.in_flight.load(Ordering::Relaxed) > 0
+    }
+
     /// Resolves when the registry decides to close this connection.
     pub async fn closed(&self) {
         self.close.notified().await;

@@ -10,11 +10,12 @@ export const API_VERSION = '2025-01-01-preview';
 
 const ROOT = resolve(import.meta.dirname, '../../../..');
 
-export async function startVox() {
+/** `args`: more `vox serve` flags (`--tls-cert`, ...). */
+export async function startVox({ args = [] } = {}) {
   const binary = process.env.VOX_BIN ?? join(ROOT, 'target/release/vox');
   if (!existsSync(binary)) throw new Error(`${binary} not found: run cargo build --release or set VOX_BIN`);
   const home = mkdtempSync(join(tmpdir(), 'vox-node-'));
-  const child = spawn(binary, ['serve', '--addr', '127.0.0.1:0'], {
+  const child = spawn(binary, ['serve', '--addr', '127.0.0.1:0', ...args], {
     env: {
       // The test profile's models, pulled by scripts/test.
       VOX_MODELS_DIR: join(ROOT, 'target/vox-test-models'),
