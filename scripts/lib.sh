@@ -54,7 +54,7 @@ ensure_intel_mkl() {
 
 # The official SDKs the end-to-end tests use as clients.
 ensure_test_clients() {
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import openai, pytest, hibari, h2' 2>/dev/null; then
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import openai, pytest, hibari, h2, websockets' 2>/dev/null; then
     step "installing the Python test clients into .venv"
     python3 -m venv .venv
     .venv/bin/pip install -q -r tests/e2e/python/requirements.txt

@@ -255,7 +255,11 @@ fn deployments(
     profile: Option<&str>,
 ) -> anyhow::Result<Vec<Deployment>> {
     let mut all = BTreeMap::new();
-    for mut builtin in [Deployment::default_deployment(), Deployment::text_deployment()] {
+    for mut builtin in [
+        Deployment::default_deployment(),
+        Deployment::text_deployment(),
+        Deployment::realtime_deployment(),
+    ] {
         if let Some(profile) = profile {
             builtin.profile = profile.to_string();
         }
@@ -397,7 +401,11 @@ mod tests {
         assert_eq!(config.audio_ttl, Duration::from_secs(defaults::AUDIO_TTL_SECS));
         assert_eq!(
             config.deployments,
-            vec![Deployment::default_deployment(), Deployment::text_deployment()]
+            vec![
+                Deployment::default_deployment(),
+                Deployment::text_deployment(),
+                Deployment::realtime_deployment()
+            ]
         );
     }
 

@@ -16,6 +16,7 @@ use vox_engine::chat::{ChatJob, ChatModel, ChatRole, ChatTurn, SamplingParams, T
 use vox_engine::speech::{SpeechJob, Synthesizer};
 use vox_engine::transcribe::{Transcriber, TranscriptionJob, TranscriptionTask};
 use vox_engine::turns::SpeechTurns;
+use vox_engine::vad::VoiceActivity;
 use vox_models::Role;
 use vox_server::defaults;
 
@@ -34,6 +35,7 @@ pub struct Loaded<'a> {
     /// The voice models of every profile to be loaded, and once loaded, their engine.
     all_voices: InstalledModels,
     speech: Option<vox_tts_onnx::TtsEngine>,
+    vad: Option<Arc<dyn VoiceActivity>>,
 }
 
 impl<'a> Loaded<'a> {
@@ -46,6 +48,7 @@ impl<'a> Loaded<'a> {
             chat_models: BTreeMap::new(),
             all_voices: voice_models_of_all(profiles),
             speech: None,
+            vad: None,
         }
     }
 
@@ -67,10 +70,14 @@ impl<'a> Loaded<'a> {
         };
         let synthesizer: Arc<dyn Synthesizer> = Arc::new(speech.view(voice_models(models)));
         self.speech = Some(speech);
+        if self.vad.is_none() {
+            self.vad = Some(load_vad(models)?);
+        }
         Ok(EngineSet {
             transcriber: self.transcribers.get(&asr).cloned(),
             chat: self.chat_models.get(&llm).cloned(),
             synthesizer: Some(synthesizer),
+            vad: self.vad.clone(),
         })
     }
 }
@@ -167,14 +174,7 @@ async fn load_synthesizer(
     let piper_model = tts_dirs.iter().find_map(|dir| piper_model_in(dir));
     let kokoro_dir = tts_dirs.iter().find(|dir| is_kokoro(dir)).cloned();
     let hibari_dir = tts_dirs.iter().find(|dir| is_hibari(dir)).cloned();
-    let onnx_runtime = std::fs::read_dir(runtime)?
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .find(|path| {
-            path.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("libonnxruntime.so"))
-        })
-        .with_context(|| format!("no libonnxruntime.so in {}", runtime.display()))?;
+    let onnx_runtime = onnx_runtime_in(runtime)?;
     let tts = vox_tts_onnx::TtsConfig {
         onnx_runtime,
         piper_model,
@@ -189,6 +189,31 @@ async fn load_synthesizer(
     warm_up_synthesizer(&engine).await?;
     tracing::info!(secs = started.elapsed().as_secs_f32(), "speech synthesis ready");
     Ok(engine)
+}
+
+fn onnx_runtime_in(runtime: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::read_dir(runtime)?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .find(|path| {
+            path.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("libonnxruntime.so"))
+        })
+        .with_context(|| format!("no libonnxruntime.so in {}", runtime.display()))
+}
+
+/// Silero VAD for the realtime API's turn detection: one small model every session shares,
+/// each with its own detector state.
+fn load_vad(models: &InstalledModels) -> anyhow::Result<Arc<dyn VoiceActivity>> {
+    let dir = first_dir(models, Role::Vad)?;
+    let onnx_runtime = onnx_runtime_in(first_dir(models, Role::Runtime)?)?;
+    let vad = vox_vad_silero::SileroVad::open(&onnx_runtime, dir)
+        .map_err(|e| anyhow::anyhow!("loading voice activity detection: {e}"))?;
+    // One frame through the model before the first caller speaks.
+    vad.detector()
+        .speech_probability(&vec![0.0; vad.frame_len()])
+        .map_err(|e| anyhow::anyhow!("voice activity warm-up failed: {e}"))?;
+    Ok(Arc::new(vad))
 }
 
 fn piper_model_in(dir: &Path) -> Option<PathBuf> {

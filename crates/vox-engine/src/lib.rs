@@ -9,6 +9,7 @@ pub mod load;
 pub mod speech;
 pub mod transcribe;
 pub mod turns;
+pub mod vad;
 pub mod voices;
 pub mod worker;
 
@@ -23,6 +24,8 @@ pub struct EngineSet {
     pub transcriber: Option<Arc<dyn transcribe::Transcriber>>,
     pub chat: Option<Arc<dyn chat::ChatModel>>,
     pub synthesizer: Option<Arc<dyn speech::Synthesizer>>,
+    /// Voice activity detection, for the realtime API's server turn detection.
+    pub vad: Option<Arc<dyn vad::VoiceActivity>>,
 }
 
 impl EngineSet {
@@ -41,6 +44,7 @@ impl std::fmt::Debug for EngineSet {
             .field("transcriber", &self.transcriber.is_some())
             .field("chat", &self.chat.is_some())
             .field("synthesizer", &self.synthesizer.is_some())
+            .field("vad", &self.vad.is_some())
             .finish()
     }
 }

@@ -11,8 +11,10 @@ pub mod error;
 pub mod hearing;
 pub mod output_rate;
 pub mod spoken;
+pub mod turn_detection;
 
 pub use error::PipelineError;
 pub use hearing::{Heard, hear};
 pub use output_rate::{OUTPUT_RATE, ToOutputRate};
+pub use turn_detection::{TurnDetector, TurnEvent, TurnSettings};
 pub use spoken::{AnswerEvent, Ending, SpokenAnswer, SpokenClause, Summary, Timings, Voice};

@@ -5,6 +5,7 @@ pub mod audio;
 pub mod chat;
 pub mod error;
 pub mod json;
+pub mod realtime;
 pub mod models;
 pub mod speech;
 pub mod transcription;

@@ -3,8 +3,10 @@
 
 mod chat;
 mod transcriber;
+mod vad;
 mod voice;
 
 pub use chat::ScriptedChat;
 pub use transcriber::ScriptedTranscriber;
+pub use vad::LoudnessVad;
 pub use voice::{TONE_RATE, ToneVoice};

@@ -73,7 +73,7 @@ fn digest(key: &str) -> [u8; 32] {
 }
 
 /// `api-key: K` (Azure) or `Authorization: Bearer K` (OpenAI); both are accepted everywhere.
-fn presented_key(headers: &HeaderMap) -> Option<&str> {
+pub fn presented_key(headers: &HeaderMap) -> Option<&str> {
     let api_key = headers
         .get("api-key")
         .and_then(|v| v.to_str().ok())

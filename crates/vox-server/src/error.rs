@@ -298,6 +298,25 @@ impl ApiError {
         )
     }
 
+    /// A realtime route called without a WebSocket upgrade.
+    pub fn websocket_expected() -> Self {
+        Self::openai(
+            StatusCode::BAD_REQUEST,
+            INVALID_REQUEST,
+            "This route opens a realtime session: connect with a WebSocket (Upgrade: websocket).",
+        )
+        .with_code("websocket_expected")
+    }
+
+    /// A realtime setting refused before any session exists (a client secret's session).
+    pub fn realtime(err: vox_protocol::realtime::RealtimeError) -> Self {
+        Self {
+            param: err.param,
+            code: err.code,
+            ..Self::openai(StatusCode::BAD_REQUEST, INVALID_REQUEST, err.message)
+        }
+    }
+
     pub fn shaped(mut self, shape: ErrorShape) -> Self {
         self.shape = shape;
         self
@@ -401,6 +420,19 @@ impl From<EngineError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         Self::internal(err)
+    }
+}
+
+/// Inside a realtime session a failure is an `error` event, worded as its HTTP answer would be.
+impl From<ApiError> for vox_protocol::realtime::RealtimeError {
+    fn from(err: ApiError) -> Self {
+        Self {
+            kind: err.kind,
+            code: err.code,
+            message: err.message,
+            param: err.param,
+            event_id: None,
+        }
     }
 }
 

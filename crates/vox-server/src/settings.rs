@@ -62,6 +62,16 @@ pub mod defaults {
     pub const MAX_CONNECTIONS: usize = 4096;
     /// Longest expected wait for a request's first audio or transcript before 429.
     pub const MAX_WAIT_SECS: f64 = 10.0;
+    /// The deployment realtime sessions open when the client names none.
+    pub const REALTIME_DEPLOYMENT: &str = "gpt-realtime";
+    /// OpenAI's other realtime model names, answered by the same deployment.
+    pub const REALTIME_DEPLOYMENT_ALIASES: [&str; 5] = [
+        "gpt-4o-realtime-preview",
+        "gpt-4o-mini-realtime-preview",
+        "gpt-realtime-mini",
+        "gpt-4o-realtime-preview-2024-12-17",
+        "gpt-4o-realtime-preview-2025-06-03",
+    ];
     /// The first Azure OpenAI API version with audio chat completions.
     pub const AZURE_API_VERSION: &str = "2025-01-01-preview";
 }
@@ -112,6 +122,19 @@ impl Deployment {
             profile: default_profile(),
             require_audio: false,
             aliases: defaults::TEXT_DEPLOYMENT_ALIASES
+                .iter()
+                .map(|a| a.to_string())
+                .collect(),
+        }
+    }
+
+    /// `gpt-realtime`: realtime sessions on the default profile (chat completions accept it too).
+    pub fn realtime_deployment() -> Self {
+        Self {
+            name: defaults::REALTIME_DEPLOYMENT.to_string(),
+            profile: default_profile(),
+            require_audio: true,
+            aliases: defaults::REALTIME_DEPLOYMENT_ALIASES
                 .iter()
                 .map(|a| a.to_string())
                 .collect(),

@@ -28,6 +28,7 @@ struct Inner {
     spoken_answers: Arc<FirstOutputMeter>,
     ready: watch::Receiver<bool>,
     started_at: u64,
+    client_secrets: crate::realtime::ClientSecrets,
 }
 
 impl AppState {
@@ -49,6 +50,7 @@ impl AppState {
             spoken_answers: FirstOutputMeter::new(),
             ready,
             started_at: unix_now(),
+            client_secrets: Default::default(),
         };
         Self {
             inner: Arc::new(inner),
@@ -76,6 +78,11 @@ impl AppState {
 
     pub fn store(&self) -> &dyn AudioStore {
         self.inner.store.as_ref()
+    }
+
+    /// Ephemeral keys minted for realtime clients.
+    pub fn client_secrets(&self) -> &crate::realtime::ClientSecrets {
+        &self.inner.client_secrets
     }
 
     pub fn metrics(&self) -> &Metrics {
@@ -119,6 +126,7 @@ static NO_ENGINES: EngineSet = EngineSet {
     transcriber: None,
     chat: None,
     synthesizer: None,
+    vad: None,
 };
 
 impl ProfileEngines {

@@ -20,6 +20,7 @@ fn queued_server(wait: Duration) -> TestServer {
         transcriber: Some(Arc::new(ScriptedTranscriber::hearing("heard", "en").queued(wait))),
         chat: Some(Arc::new(ScriptedChat::saying("Yes.").queued(wait))),
         synthesizer: None,
+        vad: None,
     };
     // The test servers' bound is 10 s.
     server_with_engines(true, settings(), engines)
@@ -83,6 +84,7 @@ fn spoken_server(bound: Duration) -> TestServer {
         // Later answers never speak: they stay in flight until dropped. The voice's own queue
         // is reported empty, so only the answers in flight can refuse.
         synthesizer: Some(Arc::new(ToneVoice::hanging_from(1).with_delay(FIRST_AUDIO))),
+        vad: None,
     };
     server_with_engines(
         true,

@@ -25,6 +25,7 @@ fn server_speaking(chat: ScriptedChat, voice: Arc<ToneVoice>) -> TestServer {
         transcriber: None,
         chat: Some(Arc::new(chat)),
         synthesizer: Some(voice),
+        vad: None,
     };
     server_with_engines(true, settings(), engines)
 }
@@ -247,6 +248,7 @@ async fn the_next_turn_refers_to_the_answer_by_its_audio_id() {
         transcriber: None,
         chat: Some(chat.clone()),
         synthesizer: Some(Arc::new(ToneVoice::default())),
+        vad: None,
     };
     let server = server_with_engines(true, settings(), engines);
     let first = server
@@ -276,6 +278,7 @@ async fn a_deployment_on_another_profile_answers_with_its_own_engines() {
         transcriber: None,
         chat: Some(Arc::new(ScriptedChat::saying(text))),
         synthesizer: Some(Arc::new(ToneVoice::default())),
+        vad: None,
     };
     let engines = vox_server::ProfileEngines::default()
         .with("default", engines_saying("From the default models."))

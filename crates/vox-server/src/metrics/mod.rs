@@ -42,6 +42,7 @@ pub struct Metrics {
     request_seconds: Family<RouteLabels, Histogram>,
     connections_open: Gauge,
     connections_closed: Family<ReasonLabels, Counter>,
+    realtime_sessions: Gauge,
     pub stages: StageMetrics,
 }
 
@@ -76,8 +77,15 @@ impl Metrics {
             "Connections the server closed or refused, by reason (header_timeout, idle_timeout, shed, refused)",
             connections_closed.clone(),
         );
+        let realtime_sessions = Gauge::default();
+        registry.register(
+            "realtime_sessions",
+            "Realtime WebSocket sessions open now",
+            realtime_sessions.clone(),
+        );
         let stages = StageMetrics::register(&mut registry);
         Self {
+            realtime_sessions,
             registry,
             stages,
             requests,
@@ -93,6 +101,11 @@ impl Metrics {
                 reason: reason.to_string(),
             })
             .inc();
+    }
+
+    /// A realtime session opened (+1) or ended (-1).
+    pub fn realtime_session(&self, change: i64) {
+        self.realtime_sessions.inc_by(change);
     }
 
     pub fn set_open_connections(&self, open: usize) {

@@ -33,6 +33,8 @@ fn model_routes() -> Router<AppState> {
         .route("/audio/voices", get(voices::list))
         .route("/models", get(models::list))
         .route("/models/{model}", get(models::retrieve))
+        .route("/realtime/client_secrets", post(crate::realtime::client_secret))
+        .route("/realtime/sessions", post(crate::realtime::beta_session))
 }
 
 pub fn router(state: AppState) -> Router {
@@ -52,6 +54,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/openai/v1", azure_v1)
         .nest("/openai/deployments/{deployment}", azure_deployment)
         .merge(azure_listing)
+        // Realtime sessions check their key themselves: browsers send it as a subprotocol.
+        .route("/v1/realtime", get(crate::realtime::openai))
+        .route("/openai/v1/realtime", get(crate::realtime::azure_v1))
+        .route("/openai/realtime", get(crate::realtime::azure_preview))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

@@ -1,0 +1,777 @@
+//! One realtime session: the conversation's items, the caller's audio buffer with server turn
+//! detection, recognition of each turn (started during the silence that may end it), and one
+//! response at a time on the voice pipeline, interrupted at once when the caller speaks.
+//!
+//! Everything runs on the session's task; the engines work on their own threads. When the
+//! socket closes the session is dropped, and with it every recognition and the response in
+//! progress, so no stage keeps computing for a caller who has gone.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{Message, WebSocket};
+use futures::stream::{FuturesUnordered, SplitStream};
+use futures::{FutureExt, StreamExt};
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use vox_engine::audio::AudioBuffer;
+use vox_engine::chat::ChatModel;
+use vox_engine::speech::Synthesizer;
+use vox_engine::transcribe::Transcriber;
+use vox_engine::vad::VoiceActivity;
+use vox_pipeline::{Heard, TurnEvent};
+use vox_protocol::realtime::client::Received;
+use vox_protocol::realtime::{
+    ClientEvent, Content, Dialect, Item, ItemKind, ItemRole, ItemStatus, Modality, RealtimeError, ServerEvent,
+    SessionConfig, new_id,
+};
+
+use super::Grant;
+use super::audio::InputDecoder;
+use super::conversation::{self, Items};
+use super::input::InputBuffer;
+use super::response::{ClauseMark, Running, new_response_id};
+use super::socket::{self, Outgoing};
+use crate::error::ApiError;
+use crate::state::{AppState, unix_now};
+
+/// Items one conversation may hold.
+const MAX_ITEMS: usize = 1000;
+/// The longest session (OpenAI's is an hour too).
+const MAX_SESSION: Duration = Duration::from_secs(60 * 60);
+/// A session whose client sends nothing (not even a pong) for this long is closed.
+const SILENT_PEER: Duration = Duration::from_secs(3 * 20 + 10);
+/// A session whose client sends no event for this long is closed.
+const IDLE_SESSION: Duration = Duration::from_secs(15 * 60);
+/// Silence kept after the end of a turn for recognition (Whisper reads the last word better).
+const TAIL_MS: u64 = 200;
+/// A manual commit needs at least this much audio (OpenAI's rule).
+const MIN_COMMIT_MS: u64 = 100;
+/// Server events waiting for a slow client before the session waits for it.
+const OUTBOX_LEN: usize = 512;
+
+/// WebSocket close codes the server uses.
+const CLOSE_NORMAL: u16 = 1000;
+const CLOSE_POLICY: u16 = 1008;
+
+pub struct Engines {
+    pub transcriber: Arc<dyn Transcriber>,
+    pub chat: Arc<dyn ChatModel>,
+    pub synthesizer: Arc<dyn Synthesizer>,
+    pub vad: Option<Arc<dyn VoiceActivity>>,
+}
+
+pub struct Setup {
+    pub state: AppState,
+    pub model: String,
+    pub dialect: Dialect,
+    pub grant: Grant,
+    pub engines: Engines,
+    /// The client offered the `realtime` subprotocol (selected in the answer).
+    pub subprotocol: bool,
+}
+
+pub async fn run(socket: WebSocket, setup: Setup) {
+    let (sink, mut stream) = socket.split();
+    let (out, outgoing) = mpsc::channel(OUTBOX_LEN);
+    let writer = tokio::spawn(socket::write(sink, outgoing, setup.dialect));
+    let mut session = Session::new(setup, out);
+    session.state.metrics().realtime_session(1);
+    if session.open().await.is_some() {
+        session.serve(&mut stream).await;
+    }
+    session.state.metrics().realtime_session(-1);
+    drop(session);
+    let _ = writer.await;
+}
+
+/// A spawned task that is aborted when dropped (a session that ends stops its work).
+struct Spawned<T>(JoinHandle<T>);
+
+impl<T> Drop for Spawned<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<T> Future for Spawned<T> {
+    type Output = Result<T, tokio::task::JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+type Hearing = Result<Heard, ApiError>;
+
+/// Recognition started while the caller paused: used if the pause ends the turn.
+struct Speculation {
+    at_ms: u64,
+    task: Spawned<Hearing>,
+}
+
+/// A recognised turn, for its item.
+struct Recognised {
+    item_id: String,
+    heard: Hearing,
+    respond: bool,
+}
+
+/// The turn the caller is speaking.
+struct Turn {
+    item_id: String,
+    start_ms: u64,
+}
+
+struct Session {
+    state: AppState,
+    engines: Engines,
+    out: Outbox,
+    config: SessionConfig,
+    items: Items,
+    input: InputBuffer,
+    turn: Option<Turn>,
+    speculation: Option<Speculation>,
+    /// Early recognitions the caller spoke past: left to finish (stopping one restarts the
+    /// recogniser's process), stopped with the session.
+    discarded: Vec<Spawned<Hearing>>,
+    recognitions: FuturesUnordered<futures::future::BoxFuture<'static, Recognised>>,
+    /// `response.create` while a turn was still being recognised: started once it is.
+    queued_response: Option<Option<Value>>,
+    response: Option<Running>,
+    /// Where each spoken item's clauses start, for truncation.
+    marks: HashMap<String, Vec<ClauseMark>>,
+    /// The language of the caller's last turn: answers are spoken in it.
+    language: Option<String>,
+    /// Input audio not yet counted in a response's usage.
+    unbilled_audio_secs: f64,
+    opened: Instant,
+    last_event: Instant,
+    last_frame: Instant,
+    /// When the conversation last went quiet (a response ended, a turn stopped).
+    quiet_since: Instant,
+}
+
+impl Session {
+    fn new(setup: Setup, out: mpsc::Sender<Outgoing>) -> Self {
+        let expires_at = unix_now() + MAX_SESSION.as_secs();
+        let config = SessionConfig::new(new_id("sess"), setup.model, expires_at);
+        let input = InputBuffer::new(config.input_format);
+        let now = Instant::now();
+        let mut session = Self {
+            state: setup.state,
+            engines: setup.engines,
+            out: Outbox(out),
+            config,
+            items: Items::default(),
+            input,
+            turn: None,
+            speculation: None,
+            discarded: Vec::new(),
+            recognitions: FuturesUnordered::new(),
+            queued_response: None,
+            response: None,
+            marks: HashMap::new(),
+            language: None,
+            unbilled_audio_secs: 0.0,
+            opened: now,
+            last_event: now,
+            last_frame: now,
+            quiet_since: now,
+        };
+        if !setup.grant.session.is_null()
+            && let Ok(config) = session.config.update(&setup.grant.session)
+        {
+            session.config = config;
+        }
+        session
+    }
+
+    /// `session.created`, with turn detection running as configured.
+    async fn open(&mut self) -> Option<()> {
+        if let Err(err) = self.apply_turn_detection() {
+            self.out.event(ServerEvent::Error(err)).await?;
+        }
+        self.out.event(ServerEvent::SessionCreated(self.config.clone())).await
+    }
+
+    async fn serve(&mut self, stream: &mut SplitStream<WebSocket>) {
+        loop {
+            let deadline = tokio::time::Instant::from_std(self.next_deadline());
+            let done = tokio::select! {
+                message = stream.next() => self.on_message(message).await,
+                Some(recognised) = self.recognitions.next(), if !self.recognitions.is_empty() => {
+                    self.on_recognised(recognised).await
+                }
+                ended = Self::step_response(&mut self.response, &mut self.items), if self.response.is_some() => {
+                    self.on_response_events(ended).await
+                }
+                () = tokio::time::sleep_until(deadline) => self.on_deadline().await,
+            };
+            if done.is_none() {
+                break;
+            }
+            self.discarded.retain(|task| !task.0.is_finished());
+        }
+    }
+
+    async fn step_response(response: &mut Option<Running>, items: &mut Items) -> (Vec<ServerEvent>, bool) {
+        let mut events = Vec::new();
+        let ended = match response {
+            Some(running) => running.step(items, &mut events).await,
+            None => true,
+        };
+        (events, ended)
+    }
+
+    async fn on_response_events(&mut self, (events, ended): (Vec<ServerEvent>, bool)) -> Option<()> {
+        for event in events {
+            self.out.event(event).await?;
+        }
+        if ended && let Some(running) = self.response.take() {
+            self.marks.extend(running.spoken_marks);
+            self.quiet_since = Instant::now();
+            self.out.event(ServerEvent::RateLimits).await?;
+        }
+        Some(())
+    }
+
+    /// `None` ends the session.
+    async fn on_message(&mut self, message: Option<Result<Message, axum::Error>>) -> Option<()> {
+        self.last_frame = Instant::now();
+        match message? {
+            Ok(Message::Text(text)) => {
+                self.last_event = Instant::now();
+                match vox_protocol::realtime::ClientEvent::parse(&text) {
+                    Ok(received) => self.on_event(received).await,
+                    Err(err) => self.out.event(ServerEvent::Error(err)).await,
+                }
+            }
+            Ok(Message::Binary(_)) => {
+                let err = RealtimeError::invalid(
+                    "Binary frames are not events: send each event as a JSON text frame.",
+                    "",
+                    "invalid_event",
+                );
+                self.out.event(ServerEvent::Error(err)).await
+            }
+            Ok(Message::Ping(_) | Message::Pong(_)) => Some(()),
+            Ok(Message::Close(_)) | Err(_) => None,
+        }
+    }
+
+    async fn on_event(&mut self, Received { event_id, event }: Received) -> Option<()> {
+        let result = match event {
+            ClientEvent::SessionUpdate { session } => self.update_session(&session).await,
+            ClientEvent::AppendAudio { audio } => self.append_audio(&audio).await,
+            ClientEvent::CommitAudio => self.commit_audio().await,
+            ClientEvent::ClearAudio => {
+                self.input.clear();
+                self.forget_turn();
+                self.out.event(ServerEvent::Cleared).await;
+                Ok(())
+            }
+            ClientEvent::CreateItem { previous_item_id, item } => self.create_item(previous_item_id, &item).await,
+            ClientEvent::DeleteItem { item_id } => self.delete_item(&item_id).await,
+            ClientEvent::TruncateItem { item_id, content_index, audio_end_ms } => {
+                self.truncate_item(&item_id, content_index, audio_end_ms).await
+            }
+            ClientEvent::RetrieveItem { item_id } => match self.items.get(&item_id) {
+                Some(item) => {
+                    let item = item.clone();
+                    self.out.event(ServerEvent::ItemRetrieved { item }).await;
+                    Ok(())
+                }
+                None => Err(item_not_found(&item_id)),
+            },
+            ClientEvent::CreateResponse { response } => self.create_response(response).await,
+            ClientEvent::CancelResponse { response_id } => self.cancel_response(response_id.as_deref()),
+            ClientEvent::ClearOutputAudio => {
+                if let Some(running) = &mut self.response {
+                    running.cancel("client_cancelled");
+                }
+                Ok(())
+            }
+        };
+        if let Err(err) = result {
+            self.out.event(ServerEvent::Error(err.for_event(event_id.as_deref()))).await?;
+        }
+        self.check_limits().await
+    }
+
+    async fn update_session(&mut self, session: &Value) -> Result<(), RealtimeError> {
+        let config = self.config.update(session)?;
+        if config.modality == Modality::Audio && self.engines.synthesizer.voices().resolve(&config.voice).is_none() {
+            let names: Vec<String> = self.engines.synthesizer.voices().list().into_iter().map(|v| v.id).collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            return Err(RealtimeError::invalid_value(&config.voice, &names, "session.audio.output.voice"));
+        }
+        let previous = std::mem::replace(&mut self.config, config);
+        self.input.set_format(self.config.input_format);
+        if let Err(err) = self.apply_turn_detection() {
+            self.config = previous;
+            return Err(err);
+        }
+        self.out.event(ServerEvent::SessionUpdated(self.config.clone())).await;
+        Ok(())
+    }
+
+    fn apply_turn_detection(&mut self) -> Result<(), RealtimeError> {
+        let detection = self.config.turn_detection.as_ref();
+        if detection.is_some() && self.engines.vad.is_none() {
+            return Err(RealtimeError::server(
+                "engine_unavailable",
+                "Server turn detection needs the voice activity model, which is not loaded: \
+                 set turn_detection to null and commit the audio buffer yourself.",
+            ));
+        }
+        self.input.detect_turns(self.engines.vad.as_deref(), detection)
+    }
+
+    async fn append_audio(&mut self, audio: &str) -> Result<(), RealtimeError> {
+        for event in self.input.append(audio)? {
+            self.on_turn_event(event).await;
+        }
+        Ok(())
+    }
+
+    async fn on_turn_event(&mut self, event: TurnEvent) {
+        match event {
+            TurnEvent::SpeechStarted { start_ms } => {
+                let item_id = new_id("item");
+                self.turn = Some(Turn { item_id: item_id.clone(), start_ms });
+                self.out.event(ServerEvent::SpeechStarted { audio_start_ms: start_ms, item_id }).await;
+                let interrupt = self.config.turn_detection.as_ref().is_some_and(|t| t.interrupt_response);
+                if interrupt && let Some(running) = &mut self.response {
+                    running.cancel("turn_detected");
+                }
+            }
+            TurnEvent::Paused { at_ms } => self.speculate(at_ms),
+            TurnEvent::Resumed => self.discard_speculation(),
+            TurnEvent::SpeechStopped { end_ms } => self.end_turn(end_ms).await,
+        }
+    }
+
+    /// Recognises the turn so far while the silence window runs.
+    fn speculate(&mut self, at_ms: u64) {
+        let Some(start_ms) = self.turn.as_ref().map(|t| t.start_ms) else { return };
+        self.discard_speculation();
+        let audio = self.input.copy(start_ms, at_ms + TAIL_MS);
+        let transcriber = self.engines.transcriber.clone();
+        tracing::debug!(at_ms, audio_secs = audio.duration_secs(), "pause: recognising the turn so far");
+        let task = tokio::spawn(recognise(transcriber, audio));
+        self.speculation = Some(Speculation { at_ms, task: Spawned(task) });
+    }
+
+    fn discard_speculation(&mut self) {
+        if let Some(speculation) = self.speculation.take() {
+            self.discarded.push(speculation.task);
+        }
+    }
+
+    fn forget_turn(&mut self) {
+        self.turn = None;
+        self.discard_speculation();
+    }
+
+    async fn end_turn(&mut self, end_ms: u64) {
+        let Some(turn) = self.turn.take() else { return };
+        self.out.event(ServerEvent::SpeechStopped { audio_end_ms: end_ms, item_id: turn.item_id.clone() }).await;
+        let keep_from = self.input.detected_up_to_ms();
+        let audio = self.input.take(turn.start_ms, end_ms + TAIL_MS, keep_from);
+        let speculation = self.speculation.take();
+        tracing::debug!(end_ms, early = speculation.as_ref().map(|s| s.at_ms), "end of turn");
+        let early = match speculation {
+            Some(speculation) if speculation.at_ms == end_ms => Some(speculation.task),
+            Some(other) => {
+                self.discarded.push(other.task);
+                None
+            }
+            None => None,
+        };
+        let respond = self.config.turn_detection.as_ref().is_some_and(|t| t.create_response);
+        self.quiet_since = Instant::now();
+        self.commit_turn(turn.item_id, audio, early, respond).await;
+    }
+
+    async fn commit_audio(&mut self) -> Result<(), RealtimeError> {
+        let buffered = self.input.buffered_ms();
+        if buffered < MIN_COMMIT_MS {
+            return Err(RealtimeError::invalid(
+                format!(
+                    "Error committing input audio buffer: buffer too small. Expected at least \
+                     {MIN_COMMIT_MS}ms of audio, but buffer only has {buffered}.00ms of audio."
+                ),
+                "",
+                "input_audio_buffer_commit_empty",
+            ));
+        }
+        let item_id = self.turn.take().map_or_else(|| new_id("item"), |t| t.item_id);
+        self.discard_speculation();
+        let audio = self.input.take_all();
+        self.commit_turn(item_id, audio, None, false).await;
+        Ok(())
+    }
+
+    /// The caller's turn becomes a user item, recognised (or already being recognised).
+    async fn commit_turn(&mut self, item_id: String, audio: AudioBuffer, early: Option<Spawned<Hearing>>, respond: bool) {
+        self.unbilled_audio_secs += audio.duration_secs();
+        let item = Item {
+            id: item_id.clone(),
+            kind: ItemKind::Message {
+                role: ItemRole::User,
+                content: vec![Content::InputAudio { transcript: None }],
+            },
+            status: ItemStatus::Completed,
+        };
+        let previous_item_id = self.items.push(item.clone());
+        self.out.event(ServerEvent::Committed { item_id: item_id.clone(), previous_item_id: previous_item_id.clone() })
+            .await;
+        self.out.event(ServerEvent::ItemAdded { item, previous_item_id }).await;
+        let heard = match early {
+            Some(task) => async move { task.await.unwrap_or_else(|e| Err(ApiError::internal(e))) }.boxed(),
+            None => recognise(self.engines.transcriber.clone(), audio).boxed(),
+        };
+        self.recognitions.push(
+            async move {
+                Recognised {
+                    item_id,
+                    heard: heard.await,
+                    respond,
+                }
+            }
+            .boxed(),
+        );
+    }
+
+    async fn on_recognised(&mut self, Recognised { item_id, heard, respond }: Recognised) -> Option<()> {
+        tracing::debug!(item_id, ok = heard.is_ok(), "turn recognised");
+        let heard = match heard {
+            Ok(heard) => heard,
+            Err(err) => {
+                let error = RealtimeError::from(err);
+                self.out.event(ServerEvent::TranscriptionFailed { item_id, error }).await?;
+                return self.start_queued_response().await;
+            }
+        };
+        if !heard.language.is_empty() {
+            self.language = Some(heard.language.clone());
+        }
+        let item = self.items.get_mut(&item_id).map(|item| {
+            if let ItemKind::Message { content, .. } = &mut item.kind {
+                for part in content.iter_mut() {
+                    if let Content::InputAudio { transcript } = part {
+                        *transcript = Some(heard.text.clone());
+                    }
+                }
+            }
+            item.clone()
+        });
+        self.out.event(ServerEvent::TranscriptionCompleted { item_id: item_id.clone(), transcript: heard.text.clone() })
+            .await?;
+        if let Some(item) = item {
+            let previous_item_id = self.previous_of(&item.id);
+            self.out.event(ServerEvent::ItemDone { item, previous_item_id }).await?;
+        }
+        if respond && !heard.text.is_empty() && self.queued_response.is_none() {
+            self.queued_response = Some(None);
+        }
+        self.start_queued_response().await
+    }
+
+    async fn start_queued_response(&mut self) -> Option<()> {
+        if !self.recognitions.is_empty() || self.response.is_some() {
+            return Some(());
+        }
+        if let Some(request) = self.queued_response.take()
+            && let Err(err) = self.start_response(request).await
+        {
+            self.out.event(ServerEvent::Error(err)).await?;
+        }
+        Some(())
+    }
+
+    async fn create_item(&mut self, previous: Option<String>, value: &Value) -> Result<(), RealtimeError> {
+        let created = vox_protocol::realtime::item::Item::parse(value)?;
+        if self.items.get(&created.item.id).is_some() {
+            return Err(RealtimeError::invalid(
+                format!("Item with id '{}' already exists.", created.item.id),
+                "item.id",
+                "duplicate_item_id",
+            ));
+        }
+        let audio = match &created.audio_base64 {
+            Some(base64) => Some(AudioBuffer {
+                samples: InputDecoder::default().decode(self.config.input_format, base64)?,
+                sample_rate: self.config.input_format.rate(),
+            }),
+            None => None,
+        };
+        let item = created.item;
+        let previous_item_id = self
+            .items
+            .insert_after(previous.as_deref(), item.clone())
+            .map_err(|id| {
+                RealtimeError::invalid(
+                    format!("Error adding item: the previous item with id '{id}' does not exist."),
+                    "previous_item_id",
+                    "item_not_found",
+                )
+            })?;
+        self.out.event(ServerEvent::ItemAdded { item: item.clone(), previous_item_id: previous_item_id.clone() }).await;
+        match audio {
+            Some(audio) => {
+                self.unbilled_audio_secs += audio.duration_secs();
+                let transcriber = self.engines.transcriber.clone();
+                let item_id = item.id.clone();
+                self.recognitions.push(
+                    async move {
+                        Recognised {
+                            item_id,
+                            heard: recognise(transcriber, audio).await,
+                            respond: false,
+                        }
+                    }
+                    .boxed(),
+                );
+            }
+            None => {
+                self.out.event(ServerEvent::ItemDone { item, previous_item_id }).await;
+            }
+        }
+        Ok(())
+    }
+
+    async fn delete_item(&mut self, item_id: &str) -> Result<(), RealtimeError> {
+        if !self.items.remove(item_id) {
+            return Err(item_not_found(item_id));
+        }
+        self.marks.remove(item_id);
+        self.out.event(ServerEvent::ItemDeleted { item_id: item_id.to_string() }).await;
+        Ok(())
+    }
+
+    /// Cuts a spoken answer to what the client says was played: its audio length, and its
+    /// transcript to the clauses that had begun by then.
+    async fn truncate_item(&mut self, item_id: &str, content_index: u64, audio_end_ms: u64) -> Result<(), RealtimeError> {
+        if let Some(running) = &mut self.response
+            && running.message_item() == Some(item_id)
+        {
+            running.cancel("client_cancelled");
+        }
+        let marks = self.marks.get(item_id).cloned().unwrap_or_default();
+        let item = self.items.get_mut(item_id).ok_or_else(|| item_not_found(item_id))?;
+        if content_index != 0 {
+            return Err(RealtimeError::invalid(
+                format!("Invalid 'content_index': item '{item_id}' has one content part, at index 0."),
+                "content_index",
+                "invalid_value",
+            ));
+        }
+        let Some((transcript, audio_ms)) = item.audio_mut() else {
+            return Err(RealtimeError::invalid(
+                format!("Item '{item_id}' is not an assistant message with audio: only spoken answers can be truncated."),
+                "item_id",
+                "invalid_value",
+            ));
+        };
+        if audio_end_ms > *audio_ms {
+            return Err(RealtimeError::invalid(
+                format!("Audio content of {audio_ms}ms is already shorter than {audio_end_ms}ms."),
+                "audio_end_ms",
+                "invalid_value",
+            ));
+        }
+        let heard_len = marks
+            .iter()
+            .take_while(|mark| mark.start_ms < audio_end_ms)
+            .last()
+            .map_or(0, |mark| mark.transcript_len);
+        transcript.truncate(heard_len.min(transcript.len()));
+        *audio_ms = audio_end_ms;
+        self.out.event(ServerEvent::ItemTruncated { item_id: item_id.to_string(), content_index, audio_end_ms })
+            .await;
+        Ok(())
+    }
+
+    async fn create_response(&mut self, request: Option<Value>) -> Result<(), RealtimeError> {
+        if let Some(running) = &self.response {
+            return Err(RealtimeError::invalid(
+                format!(
+                    "Conversation already has an active response in progress: {}. Wait until the \
+                     response is finished before creating a new one.",
+                    running.id
+                ),
+                "",
+                "conversation_already_has_active_response",
+            ));
+        }
+        if !self.recognitions.is_empty() {
+            self.queued_response = Some(request);
+            return Ok(());
+        }
+        self.start_response(request).await
+    }
+
+    async fn start_response(&mut self, request: Option<Value>) -> Result<(), RealtimeError> {
+        let config = match &request {
+            Some(request) => self.config.for_response(request)?,
+            None => self.config.clone(),
+        };
+        let spoken = config.modality == Modality::Audio;
+        let profile = match spoken {
+            true => Some(self.engines.synthesizer.voices().resolve(&config.voice).ok_or_else(|| {
+                RealtimeError::invalid_value(&config.voice, &vox_protocol::audio::OPENAI_VOICES, "response.voice")
+            })?),
+            false => None,
+        };
+        let expected = self.engines.chat.expected_wait()
+            + if spoken {
+                self.engines.synthesizer.expected_wait() + self.state.spoken_answers().expected_wait()
+            } else {
+                Duration::ZERO
+            };
+        crate::engines::admit(&self.state, expected).map_err(RealtimeError::from)?;
+        let asked_at = Instant::now();
+        let job = conversation::chat_job(&config, self.items.all());
+        let chat = self.engines.chat.generate(job);
+        let input_audio_secs = std::mem::take(&mut self.unbilled_audio_secs);
+        let id = new_response_id();
+        let running = match profile {
+            Some(profile) => {
+                let voice = vox_pipeline::Voice {
+                    synthesizer: self.engines.synthesizer.clone(),
+                    profile,
+                    language: self.language.clone(),
+                    heard_live: true,
+                    in_flight: Some(self.state.spoken_answers().admit()),
+                    asked_at,
+                };
+                let answer = vox_pipeline::SpokenAnswer::start(chat, voice);
+                Running::spoken(id, config, answer, input_audio_secs)?
+            }
+            None => Running::text(id, config, chat, input_audio_secs)?,
+        };
+        self.out.event(running.created()).await;
+        self.response = Some(running);
+        Ok(())
+    }
+
+    fn cancel_response(&mut self, response_id: Option<&str>) -> Result<(), RealtimeError> {
+        match &mut self.response {
+            Some(running) if response_id.is_none_or(|id| id == running.id) => {
+                running.cancel("client_cancelled");
+                Ok(())
+            }
+            _ => Err(RealtimeError::invalid(
+                "Cancellation failed: no active response found.",
+                "",
+                "response_cancel_not_active",
+            )),
+        }
+    }
+
+    /// The earliest of: the session's end, a silent peer, an idle session, and server VAD's
+    /// idle timeout.
+    fn next_deadline(&self) -> Instant {
+        let mut deadline = (self.opened + MAX_SESSION)
+            .min(self.last_frame + SILENT_PEER)
+            .min(self.last_event + IDLE_SESSION);
+        if let Some(idle) = self.vad_idle_timeout() {
+            deadline = deadline.min(self.quiet_since + idle);
+        }
+        deadline
+    }
+
+    fn vad_idle_timeout(&self) -> Option<Duration> {
+        let ms = self.config.turn_detection.as_ref()?.idle_timeout_ms?;
+        let quiet = self.response.is_none() && self.turn.is_none() && self.recognitions.is_empty();
+        quiet.then(|| Duration::from_millis(ms))
+    }
+
+    async fn on_deadline(&mut self) -> Option<()> {
+        let now = Instant::now();
+        if now >= self.opened + MAX_SESSION {
+            return self.close(CLOSE_NORMAL, "session_expired", "The session reached its maximum duration of 60 minutes.").await;
+        }
+        if now >= self.last_frame + SILENT_PEER {
+            return None;
+        }
+        if now >= self.last_event + IDLE_SESSION {
+            return self.close(CLOSE_NORMAL, "session_idle", "The session was idle for 15 minutes.").await;
+        }
+        if let Some(idle) = self.vad_idle_timeout()
+            && now >= self.quiet_since + idle
+        {
+            return self.idle_timeout().await;
+        }
+        Some(())
+    }
+
+    /// Server VAD heard nothing for `idle_timeout_ms`: the buffer is committed and answered.
+    async fn idle_timeout(&mut self) -> Option<()> {
+        let item_id = new_id("item");
+        let end_ms = self.input.clock_ms();
+        let start_ms = self.input.buffer_start_ms();
+        self.quiet_since = Instant::now();
+        self.out.event(ServerEvent::TimeoutTriggered { audio_start_ms: start_ms, audio_end_ms: end_ms, item_id: item_id.clone() })
+            .await?;
+        let audio = self.input.take_all();
+        self.commit_turn(item_id, audio, None, false).await;
+        self.queued_response = Some(None);
+        Some(())
+    }
+
+    async fn check_limits(&mut self) -> Option<()> {
+        if self.items.len() > MAX_ITEMS {
+            let message = format!("The conversation holds more than {MAX_ITEMS} items: start a new session.");
+            return self.close(CLOSE_POLICY, "conversation_too_long", &message).await;
+        }
+        Some(())
+    }
+
+    /// An error event saying why, then a close frame; ends the session.
+    async fn close(&mut self, code: u16, error_code: &str, message: &str) -> Option<()> {
+        let _ = self.out.event(ServerEvent::Error(RealtimeError::invalid(message, "", error_code))).await;
+        self.out.close(code, error_code.to_string()).await;
+        None
+    }
+
+    fn previous_of(&self, item_id: &str) -> Option<String> {
+        let all = self.items.all();
+        let at = all.iter().position(|i| i.id == item_id)?;
+        at.checked_sub(1).map(|i| all[i].id.clone())
+    }
+
+}
+
+/// The writer's queue. Sessions send through it, never through `&Session` (which is not Sync).
+struct Outbox(mpsc::Sender<Outgoing>);
+
+impl Outbox {
+    /// `None` when the client is gone.
+    async fn event(&self, event: ServerEvent) -> Option<()> {
+        self.0.send(Outgoing::Event(event)).await.ok()
+    }
+
+    async fn close(&self, code: u16, reason: String) {
+        let _ = self.0.send(Outgoing::Close { code, reason }).await;
+    }
+}
+
+async fn recognise(transcriber: Arc<dyn Transcriber>, audio: AudioBuffer) -> Hearing {
+    vox_pipeline::hear(transcriber.as_ref(), audio).await.map_err(ApiError::from)
+}
+
+fn item_not_found(item_id: &str) -> RealtimeError {
+    RealtimeError::invalid(
+        format!("Error: the item with id '{item_id}' does not exist."),
+        "item_id",
+        "item_not_found",
+    )
+}
