@@ -59,7 +59,7 @@ ensure_test_clients() {
     python3 -m venv .venv
     .venv/bin/pip install -q -r tests/e2e/python/requirements.txt
   fi
-  if [ ! -d tests/e2e/node/node_modules/openai ]; then
+  if [ ! -d tests/e2e/node/node_modules/openai ] || [ ! -d tests/e2e/node/node_modules/ws ]; then
     step "installing the npm test clients"
     (cd tests/e2e/node && npm ci --no-audit --no-fund)
   fi
