@@ -54,7 +54,11 @@ fn ulaw_to_linear(byte: u8) -> i16 {
 
 fn linear_to_alaw(sample: i16) -> u8 {
     let sample = i32::from(sample);
-    let (sign, magnitude) = if sample >= 0 { (0xD5, sample) } else { (0x55, -sample - 1) };
+    let (sign, magnitude) = if sample >= 0 {
+        (0xD5, sample)
+    } else {
+        (0x55, -sample - 1)
+    };
     let magnitude = magnitude.min(32767) >> 3;
     let code = if magnitude < 32 {
         magnitude >> 1

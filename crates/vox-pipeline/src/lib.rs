@@ -16,5 +16,5 @@ pub mod turn_detection;
 pub use error::PipelineError;
 pub use hearing::{Heard, hear};
 pub use output_rate::{OUTPUT_RATE, ToOutputRate};
-pub use turn_detection::{TurnDetector, TurnEvent, TurnSettings};
 pub use spoken::{AnswerEvent, Ending, SpokenAnswer, SpokenClause, Summary, Timings, Voice};
+pub use turn_detection::{TurnDetector, TurnEvent, TurnSettings};

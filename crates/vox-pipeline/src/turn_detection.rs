@@ -59,7 +59,12 @@ pub struct TurnDetector {
 }
 
 impl TurnDetector {
-    pub fn new(detector: Box<dyn SpeechDetector>, frame_len: usize, rate: u32, settings: TurnSettings) -> Self {
+    pub fn new(
+        detector: Box<dyn SpeechDetector>,
+        frame_len: usize,
+        rate: u32,
+        settings: TurnSettings,
+    ) -> Self {
         Self {
             detector,
             settings,
@@ -122,7 +127,11 @@ impl TurnDetector {
         let frame_start_ms = self.ms(self.frames - 1);
         let frame_end_ms = self.ms(self.frames);
         if !self.speaking {
-            self.loud_run = if probability >= self.settings.threshold { self.loud_run + 1 } else { 0 };
+            self.loud_run = if probability >= self.settings.threshold {
+                self.loud_run + 1
+            } else {
+                0
+            };
             if self.loud_run < START_FRAMES {
                 return None;
             }
@@ -198,7 +207,10 @@ mod tests {
         // Half the 100 ms window in, a pause; at its end, the turn's end.
         assert_eq!(
             ended,
-            vec![TurnEvent::Paused { at_ms: 500 }, TurnEvent::SpeechStopped { end_ms: 500 }]
+            vec![
+                TurnEvent::Paused { at_ms: 500 },
+                TurnEvent::SpeechStopped { end_ms: 500 }
+            ]
         );
         assert!(!turns.is_speaking());
     }

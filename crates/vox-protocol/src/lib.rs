@@ -5,8 +5,8 @@ pub mod audio;
 pub mod chat;
 pub mod error;
 pub mod json;
-pub mod realtime;
 pub mod models;
+pub mod realtime;
 pub mod speech;
 pub mod transcription;
 

@@ -32,7 +32,9 @@ impl SileroVad {
         let session = vox_onnx::session(onnx_runtime, &dir.join("silero_vad.onnx"), 1)?;
         let inputs: Vec<&str> = session.inputs().iter().map(|i| i.name()).collect();
         if inputs != INPUTS {
-            return Err(format!("silero vad: expected inputs {INPUTS:?}, found {inputs:?}"));
+            return Err(format!(
+                "silero vad: expected inputs {INPUTS:?}, found {inputs:?}"
+            ));
         }
         Ok(Self {
             session: Arc::new(Mutex::new(session)),
@@ -90,7 +92,9 @@ impl SpeechDetector for SileroDetector {
         let (_, probability) = outputs["output"].try_extract_tensor::<f32>().map_err(failed)?;
         let (_, next_state) = outputs["stateN"].try_extract_tensor::<f32>().map_err(failed)?;
         if next_state.len() != STATE_LEN || probability.is_empty() {
-            return Err(EngineError::Internal("silero vad: unexpected output shapes".into()));
+            return Err(EngineError::Internal(
+                "silero vad: unexpected output shapes".into(),
+            ));
         }
         self.state.copy_from_slice(next_state);
         self.context.copy_from_slice(&frame[FRAME_LEN - CONTEXT_LEN..]);

@@ -39,7 +39,10 @@ impl RealtimeError {
 
     pub fn invalid_value(value: &str, supported: &[&str], param: &str) -> Self {
         Self::invalid(
-            format!("Invalid value: '{value}'. Supported values are: {}.", quoted_list(supported)),
+            format!(
+                "Invalid value: '{value}'. Supported values are: {}.",
+                quoted_list(supported)
+            ),
             param,
             "invalid_value",
         )
@@ -86,17 +89,36 @@ pub const CLIENT_EVENT_TYPES: [&str; 11] = [
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientEvent {
-    SessionUpdate { session: Value },
+    SessionUpdate {
+        session: Value,
+    },
     /// Base64 audio in the session's input format.
-    AppendAudio { audio: String },
+    AppendAudio {
+        audio: String,
+    },
     CommitAudio,
     ClearAudio,
-    CreateItem { previous_item_id: Option<String>, item: Value },
-    DeleteItem { item_id: String },
-    TruncateItem { item_id: String, content_index: u64, audio_end_ms: u64 },
-    RetrieveItem { item_id: String },
-    CreateResponse { response: Option<Value> },
-    CancelResponse { response_id: Option<String> },
+    CreateItem {
+        previous_item_id: Option<String>,
+        item: Value,
+    },
+    DeleteItem {
+        item_id: String,
+    },
+    TruncateItem {
+        item_id: String,
+        content_index: u64,
+        audio_end_ms: u64,
+    },
+    RetrieveItem {
+        item_id: String,
+    },
+    CreateResponse {
+        response: Option<Value>,
+    },
+    CancelResponse {
+        response_id: Option<String>,
+    },
     /// WebRTC's; over WebSocket the client owns playback, so it only stops a response.
     ClearOutputAudio,
 }
@@ -112,11 +134,7 @@ impl ClientEvent {
     /// Parses one text message.
     pub fn parse(text: &str) -> Result<Received, RealtimeError> {
         let value: Value = serde_json::from_str(text).map_err(|e| {
-            RealtimeError::invalid(
-                format!("The event is not valid JSON: {e}."),
-                "",
-                "invalid_json",
-            )
+            RealtimeError::invalid(format!("The event is not valid JSON: {e}."), "", "invalid_json")
         })?;
         let Value::Object(fields) = &value else {
             return Err(RealtimeError::invalid_type("event", "a JSON object"));
@@ -144,7 +162,9 @@ impl ClientEvent {
         };
         let whole = |key: &str| -> Result<u64, RealtimeError> {
             match value.get(key) {
-                Some(v) => v.as_u64().ok_or_else(|| RealtimeError::invalid_type(key, "a non-negative integer")),
+                Some(v) => v
+                    .as_u64()
+                    .ok_or_else(|| RealtimeError::invalid_type(key, "a non-negative integer")),
                 None => Err(RealtimeError::missing(key)),
             }
         };
@@ -156,28 +176,38 @@ impl ClientEvent {
             }
         };
         Ok(match kind {
-            Some("session.update") => Self::SessionUpdate { session: object("session")? },
-            Some("input_audio_buffer.append") => Self::AppendAudio { audio: text("audio")? },
+            Some("session.update") => Self::SessionUpdate {
+                session: object("session")?,
+            },
+            Some("input_audio_buffer.append") => Self::AppendAudio {
+                audio: text("audio")?,
+            },
             Some("input_audio_buffer.commit") => Self::CommitAudio,
             Some("input_audio_buffer.clear") => Self::ClearAudio,
             Some("conversation.item.create") => Self::CreateItem {
                 previous_item_id: optional_text("previous_item_id")?,
                 item: object("item")?,
             },
-            Some("conversation.item.delete") => Self::DeleteItem { item_id: text("item_id")? },
+            Some("conversation.item.delete") => Self::DeleteItem {
+                item_id: text("item_id")?,
+            },
             Some("conversation.item.truncate") => Self::TruncateItem {
                 item_id: text("item_id")?,
                 content_index: whole("content_index")?,
                 audio_end_ms: whole("audio_end_ms")?,
             },
-            Some("conversation.item.retrieve") => Self::RetrieveItem { item_id: text("item_id")? },
+            Some("conversation.item.retrieve") => Self::RetrieveItem {
+                item_id: text("item_id")?,
+            },
             Some("response.create") => Self::CreateResponse {
                 response: match value.get("response") {
                     None | Some(Value::Null) => None,
                     Some(_) => Some(object("response")?),
                 },
             },
-            Some("response.cancel") => Self::CancelResponse { response_id: optional_text("response_id")? },
+            Some("response.cancel") => Self::CancelResponse {
+                response_id: optional_text("response_id")?,
+            },
             Some("output_audio_buffer.clear") => Self::ClearOutputAudio,
             Some(other) => {
                 return Err(RealtimeError::invalid(
@@ -200,7 +230,9 @@ mod tests {
 
     #[test]
     fn events_parse_with_their_ids() {
-        let got = ClientEvent::parse(r#"{"type":"input_audio_buffer.append","event_id":"e1","audio":"AAA="}"#).unwrap();
+        let got =
+            ClientEvent::parse(r#"{"type":"input_audio_buffer.append","event_id":"e1","audio":"AAA="}"#)
+                .unwrap();
         assert_eq!(got.event_id.as_deref(), Some("e1"));
         assert_eq!(got.event, ClientEvent::AppendAudio { audio: "AAA=".into() });
         let got = ClientEvent::parse(r#"{"type":"response.create","extra":1}"#).unwrap();
@@ -213,7 +245,9 @@ mod tests {
         assert_eq!(err.param.as_deref(), Some("type"));
         assert_eq!(err.event_id.as_deref(), Some("e9"));
         assert!(err.message.contains("'nope'"), "{}", err.message);
-        let err = ClientEvent::parse(r#"{"type":"conversation.item.truncate","item_id":"x","content_index":0}"#).unwrap_err();
+        let err =
+            ClientEvent::parse(r#"{"type":"conversation.item.truncate","item_id":"x","content_index":0}"#)
+                .unwrap_err();
         assert_eq!(err.code.as_deref(), Some("missing_required_parameter"));
         assert_eq!(err.param.as_deref(), Some("audio_end_ms"));
         let err = ClientEvent::parse("{not json").unwrap_err();

@@ -17,18 +17,33 @@ pub enum ItemRole {
 pub enum Content {
     InputText(String),
     /// Audio the user spoke: its transcript once recognised.
-    InputAudio { transcript: Option<String> },
+    InputAudio {
+        transcript: Option<String>,
+    },
     /// An assistant's text answer.
     Text(String),
     /// An assistant's spoken answer: the transcript of the audio sent, and its length.
-    Audio { transcript: String, audio_ms: u64 },
+    Audio {
+        transcript: String,
+        audio_ms: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ItemKind {
-    Message { role: ItemRole, content: Vec<Content> },
-    FunctionCall { call_id: String, name: String, arguments: String },
-    FunctionCallOutput { call_id: String, output: String },
+    Message {
+        role: ItemRole,
+        content: Vec<Content>,
+    },
+    FunctionCall {
+        call_id: String,
+        name: String,
+        arguments: String,
+    },
+    FunctionCallOutput {
+        call_id: String,
+        output: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +81,12 @@ impl Item {
         let id = match value.get("id") {
             None | Some(Value::Null) => new_id("item"),
             Some(Value::String(id)) if !id.is_empty() && id.len() <= 64 => id.clone(),
-            Some(_) => return Err(RealtimeError::invalid_type("item.id", "a string of at most 64 characters")),
+            Some(_) => {
+                return Err(RealtimeError::invalid_type(
+                    "item.id",
+                    "a string of at most 64 characters",
+                ));
+            }
         };
         let text = |key: &str| -> Result<String, RealtimeError> {
             value
@@ -136,7 +156,11 @@ impl Item {
                 },
                 "content": content.iter().map(|c| c.to_json(dialect)).collect::<Vec<_>>(),
             }),
-            ItemKind::FunctionCall { call_id, name, arguments } => json!({
+            ItemKind::FunctionCall {
+                call_id,
+                name,
+                arguments,
+            } => json!({
                 "type": "function_call", "call_id": call_id, "name": name, "arguments": arguments,
             }),
             ItemKind::FunctionCallOutput { call_id, output } => json!({
@@ -180,12 +204,20 @@ fn parse_role(value: Option<&Value>) -> Result<ItemRole, RealtimeError> {
         Some("user") => Ok(ItemRole::User),
         Some("assistant") => Ok(ItemRole::Assistant),
         Some("system") => Ok(ItemRole::System),
-        Some(other) => Err(RealtimeError::invalid_value(other, &["user", "assistant", "system"], "item.role")),
+        Some(other) => Err(RealtimeError::invalid_value(
+            other,
+            &["user", "assistant", "system"],
+            "item.role",
+        )),
         None => Err(RealtimeError::missing("item.role")),
     }
 }
 
-fn parse_content(part: &Value, role: ItemRole, index: usize) -> Result<(Content, Option<String>), RealtimeError> {
+fn parse_content(
+    part: &Value,
+    role: ItemRole,
+    index: usize,
+) -> Result<(Content, Option<String>), RealtimeError> {
     let at = format!("item.content[{index}]");
     let text = || -> Result<String, RealtimeError> {
         part.get("text")
@@ -206,7 +238,11 @@ fn parse_content(part: &Value, role: ItemRole, index: usize) -> Result<(Content,
         }
         (ItemRole::Assistant, "output_text" | "text") => Content::Text(text()?),
         (ItemRole::Assistant, "output_audio" | "audio") => Content::Audio {
-            transcript: part.get("transcript").and_then(Value::as_str).unwrap_or_default().to_string(),
+            transcript: part
+                .get("transcript")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
             audio_ms: 0,
         },
         (_, kind) => {
@@ -232,7 +268,9 @@ mod tests {
         .unwrap();
         assert_eq!(created.audio_base64.as_deref(), Some("AAAA"));
         assert!(created.item.id.starts_with("item_"));
-        let ItemKind::Message { role, content } = created.item.kind else { panic!() };
+        let ItemKind::Message { role, content } = created.item.kind else {
+            panic!()
+        };
         assert_eq!(role, ItemRole::User);
         assert_eq!(content[0], Content::InputText("hi".into()));
     }
@@ -242,7 +280,10 @@ mod tests {
         let item = Item::new(
             ItemKind::Message {
                 role: ItemRole::Assistant,
-                content: vec![Content::Audio { transcript: "Hello.".into(), audio_ms: 900 }],
+                content: vec![Content::Audio {
+                    transcript: "Hello.".into(),
+                    audio_ms: 900,
+                }],
             },
             ItemStatus::Completed,
         );

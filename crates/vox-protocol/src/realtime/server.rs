@@ -52,29 +52,95 @@ pub struct ResponseInfo {
 pub enum ServerEvent {
     SessionCreated(SessionConfig),
     SessionUpdated(SessionConfig),
-    SpeechStarted { audio_start_ms: u64, item_id: String },
-    SpeechStopped { audio_end_ms: u64, item_id: String },
-    Committed { item_id: String, previous_item_id: Option<String> },
+    SpeechStarted {
+        audio_start_ms: u64,
+        item_id: String,
+    },
+    SpeechStopped {
+        audio_end_ms: u64,
+        item_id: String,
+    },
+    Committed {
+        item_id: String,
+        previous_item_id: Option<String>,
+    },
     Cleared,
-    ItemAdded { item: Item, previous_item_id: Option<String> },
-    ItemDone { item: Item, previous_item_id: Option<String> },
-    ItemDeleted { item_id: String },
-    ItemTruncated { item_id: String, content_index: u64, audio_end_ms: u64 },
-    ItemRetrieved { item: Item },
-    TranscriptionCompleted { item_id: String, transcript: String },
-    TranscriptionFailed { item_id: String, error: RealtimeError },
+    ItemAdded {
+        item: Item,
+        previous_item_id: Option<String>,
+    },
+    ItemDone {
+        item: Item,
+        previous_item_id: Option<String>,
+    },
+    ItemDeleted {
+        item_id: String,
+    },
+    ItemTruncated {
+        item_id: String,
+        content_index: u64,
+        audio_end_ms: u64,
+    },
+    ItemRetrieved {
+        item: Item,
+    },
+    TranscriptionCompleted {
+        item_id: String,
+        transcript: String,
+    },
+    TranscriptionFailed {
+        item_id: String,
+        error: RealtimeError,
+    },
     ResponseCreated(ResponseInfo),
-    OutputItemAdded { response_id: String, output_index: usize, item: Item },
-    OutputItemDone { response_id: String, output_index: usize, item: Item },
-    ContentPartAdded { part: PartRef, content: Content },
-    ContentPartDone { part: PartRef, content: Content },
-    AudioDelta { part: PartRef, delta: String },
-    AudioDone { part: PartRef },
-    TranscriptDelta { part: PartRef, delta: String },
-    TranscriptDone { part: PartRef, transcript: String },
-    TextDelta { part: PartRef, delta: String },
-    TextDone { part: PartRef, text: String },
-    ArgumentsDelta { response_id: String, item_id: String, output_index: usize, call_id: String, delta: String },
+    OutputItemAdded {
+        response_id: String,
+        output_index: usize,
+        item: Item,
+    },
+    OutputItemDone {
+        response_id: String,
+        output_index: usize,
+        item: Item,
+    },
+    ContentPartAdded {
+        part: PartRef,
+        content: Content,
+    },
+    ContentPartDone {
+        part: PartRef,
+        content: Content,
+    },
+    AudioDelta {
+        part: PartRef,
+        delta: String,
+    },
+    AudioDone {
+        part: PartRef,
+    },
+    TranscriptDelta {
+        part: PartRef,
+        delta: String,
+    },
+    TranscriptDone {
+        part: PartRef,
+        transcript: String,
+    },
+    TextDelta {
+        part: PartRef,
+        delta: String,
+    },
+    TextDone {
+        part: PartRef,
+        text: String,
+    },
+    ArgumentsDelta {
+        response_id: String,
+        item_id: String,
+        output_index: usize,
+        call_id: String,
+        delta: String,
+    },
     ArgumentsDone {
         response_id: String,
         item_id: String,
@@ -87,7 +153,11 @@ pub enum ServerEvent {
     /// The limits that apply to this caller; none yet (per-caller limits are not configured).
     RateLimits,
     /// Server VAD's idle timeout: the buffer is committed and answered.
-    TimeoutTriggered { audio_start_ms: u64, audio_end_ms: u64, item_id: String },
+    TimeoutTriggered {
+        audio_start_ms: u64,
+        audio_end_ms: u64,
+        item_id: String,
+    },
     Error(RealtimeError),
 }
 
@@ -97,26 +167,45 @@ impl ServerEvent {
         let ga = dialect == Dialect::Ga;
         let renamed = |ga_name: &'static str, beta_name: &'static str| if ga { ga_name } else { beta_name };
         let (kind, mut body) = match self {
-            Self::SessionCreated(session) => ("session.created", json!({"session": session.to_json(dialect)})),
-            Self::SessionUpdated(session) => ("session.updated", json!({"session": session.to_json(dialect)})),
-            Self::SpeechStarted { audio_start_ms, item_id } => (
+            Self::SessionCreated(session) => {
+                ("session.created", json!({"session": session.to_json(dialect)}))
+            }
+            Self::SessionUpdated(session) => {
+                ("session.updated", json!({"session": session.to_json(dialect)}))
+            }
+            Self::SpeechStarted {
+                audio_start_ms,
+                item_id,
+            } => (
                 "input_audio_buffer.speech_started",
                 json!({"audio_start_ms": audio_start_ms, "item_id": item_id}),
             ),
-            Self::SpeechStopped { audio_end_ms, item_id } => (
+            Self::SpeechStopped {
+                audio_end_ms,
+                item_id,
+            } => (
                 "input_audio_buffer.speech_stopped",
                 json!({"audio_end_ms": audio_end_ms, "item_id": item_id}),
             ),
-            Self::Committed { item_id, previous_item_id } => (
+            Self::Committed {
+                item_id,
+                previous_item_id,
+            } => (
                 "input_audio_buffer.committed",
                 json!({"item_id": item_id, "previous_item_id": previous_item_id}),
             ),
             Self::Cleared => ("input_audio_buffer.cleared", json!({})),
-            Self::ItemAdded { item, previous_item_id } => (
+            Self::ItemAdded {
+                item,
+                previous_item_id,
+            } => (
                 renamed("conversation.item.added", "conversation.item.created"),
                 json!({"item": item.to_json(dialect), "previous_item_id": previous_item_id}),
             ),
-            Self::ItemDone { item, previous_item_id } => {
+            Self::ItemDone {
+                item,
+                previous_item_id,
+            } => {
                 if !ga {
                     return None;
                 }
@@ -126,11 +215,18 @@ impl ServerEvent {
                 )
             }
             Self::ItemDeleted { item_id } => ("conversation.item.deleted", json!({"item_id": item_id})),
-            Self::ItemTruncated { item_id, content_index, audio_end_ms } => (
+            Self::ItemTruncated {
+                item_id,
+                content_index,
+                audio_end_ms,
+            } => (
                 "conversation.item.truncated",
                 json!({"item_id": item_id, "content_index": content_index, "audio_end_ms": audio_end_ms}),
             ),
-            Self::ItemRetrieved { item } => ("conversation.item.retrieved", json!({"item": item.to_json(dialect)})),
+            Self::ItemRetrieved { item } => (
+                "conversation.item.retrieved",
+                json!({"item": item.to_json(dialect)}),
+            ),
             Self::TranscriptionCompleted { item_id, transcript } => (
                 "conversation.item.input_audio_transcription.completed",
                 json!({"item_id": item_id, "content_index": 0, "transcript": transcript,
@@ -140,13 +236,27 @@ impl ServerEvent {
                 "conversation.item.input_audio_transcription.failed",
                 json!({"item_id": item_id, "content_index": 0, "error": error_json(error)}),
             ),
-            Self::ResponseCreated(response) => ("response.created", json!({"response": response_json(response, dialect)})),
-            Self::ResponseDone(response) => ("response.done", json!({"response": response_json(response, dialect)})),
-            Self::OutputItemAdded { response_id, output_index, item } => (
+            Self::ResponseCreated(response) => (
+                "response.created",
+                json!({"response": response_json(response, dialect)}),
+            ),
+            Self::ResponseDone(response) => (
+                "response.done",
+                json!({"response": response_json(response, dialect)}),
+            ),
+            Self::OutputItemAdded {
+                response_id,
+                output_index,
+                item,
+            } => (
                 "response.output_item.added",
                 json!({"response_id": response_id, "output_index": output_index, "item": item.to_json(dialect)}),
             ),
-            Self::OutputItemDone { response_id, output_index, item } => (
+            Self::OutputItemDone {
+                response_id,
+                output_index,
+                item,
+            } => (
                 "response.output_item.done",
                 json!({"response_id": response_id, "output_index": output_index, "item": item.to_json(dialect)}),
             ),
@@ -162,13 +272,22 @@ impl ServerEvent {
                 renamed("response.output_audio.delta", "response.audio.delta"),
                 with_part(part, json!({"delta": delta})),
             ),
-            Self::AudioDone { part } => (renamed("response.output_audio.done", "response.audio.done"), with_part(part, json!({}))),
+            Self::AudioDone { part } => (
+                renamed("response.output_audio.done", "response.audio.done"),
+                with_part(part, json!({})),
+            ),
             Self::TranscriptDelta { part, delta } => (
-                renamed("response.output_audio_transcript.delta", "response.audio_transcript.delta"),
+                renamed(
+                    "response.output_audio_transcript.delta",
+                    "response.audio_transcript.delta",
+                ),
                 with_part(part, json!({"delta": delta})),
             ),
             Self::TranscriptDone { part, transcript } => (
-                renamed("response.output_audio_transcript.done", "response.audio_transcript.done"),
+                renamed(
+                    "response.output_audio_transcript.done",
+                    "response.audio_transcript.done",
+                ),
                 with_part(part, json!({"transcript": transcript})),
             ),
             Self::TextDelta { part, delta } => (
@@ -179,18 +298,35 @@ impl ServerEvent {
                 renamed("response.output_text.done", "response.text.done"),
                 with_part(part, json!({"text": text})),
             ),
-            Self::ArgumentsDelta { response_id, item_id, output_index, call_id, delta } => (
+            Self::ArgumentsDelta {
+                response_id,
+                item_id,
+                output_index,
+                call_id,
+                delta,
+            } => (
                 "response.function_call_arguments.delta",
                 json!({"response_id": response_id, "item_id": item_id, "output_index": output_index,
                        "call_id": call_id, "delta": delta}),
             ),
-            Self::ArgumentsDone { response_id, item_id, output_index, call_id, name, arguments } => (
+            Self::ArgumentsDone {
+                response_id,
+                item_id,
+                output_index,
+                call_id,
+                name,
+                arguments,
+            } => (
                 "response.function_call_arguments.done",
                 json!({"response_id": response_id, "item_id": item_id, "output_index": output_index,
                        "call_id": call_id, "name": name, "arguments": arguments}),
             ),
             Self::RateLimits => ("rate_limits.updated", json!({"rate_limits": []})),
-            Self::TimeoutTriggered { audio_start_ms, audio_end_ms, item_id } => (
+            Self::TimeoutTriggered {
+                audio_start_ms,
+                audio_end_ms,
+                item_id,
+            } => (
                 "input_audio_buffer.timeout_triggered",
                 json!({"audio_start_ms": audio_start_ms, "audio_end_ms": audio_end_ms, "item_id": item_id}),
             ),
@@ -298,8 +434,14 @@ mod tests {
 
     #[test]
     fn audio_events_are_renamed_for_beta() {
-        let delta = ServerEvent::AudioDelta { part: part(), delta: "AAA".into() };
-        assert_eq!(delta.to_json(Dialect::Ga).unwrap()["type"], "response.output_audio.delta");
+        let delta = ServerEvent::AudioDelta {
+            part: part(),
+            delta: "AAA".into(),
+        };
+        assert_eq!(
+            delta.to_json(Dialect::Ga).unwrap()["type"],
+            "response.output_audio.delta"
+        );
         let beta = delta.to_json(Dialect::Beta).unwrap();
         assert_eq!(beta["type"], "response.audio.delta");
         assert_eq!(beta["item_id"], "item_1");
@@ -308,9 +450,17 @@ mod tests {
 
     #[test]
     fn item_done_exists_in_ga_only() {
-        let item = Item::new(super::super::ItemKind::FunctionCallOutput { call_id: "c".into(), output: "o".into() },
-            super::super::item::ItemStatus::Completed);
-        let done = ServerEvent::ItemDone { item, previous_item_id: None };
+        let item = Item::new(
+            super::super::ItemKind::FunctionCallOutput {
+                call_id: "c".into(),
+                output: "o".into(),
+            },
+            super::super::item::ItemStatus::Completed,
+        );
+        let done = ServerEvent::ItemDone {
+            item,
+            previous_item_id: None,
+        };
         assert!(done.to_json(Dialect::Ga).is_some());
         assert!(done.to_json(Dialect::Beta).is_none());
     }
@@ -333,7 +483,11 @@ mod tests {
             reason: Some("turn_detected"),
             error: None,
             output: vec![],
-            usage: Some(Usage { input_text_tokens: 3, output_audio_tokens: 4, ..Usage::default() }),
+            usage: Some(Usage {
+                input_text_tokens: 3,
+                output_audio_tokens: 4,
+                ..Usage::default()
+            }),
             config,
         };
         let json = ServerEvent::ResponseDone(response).to_json(Dialect::Ga).unwrap();

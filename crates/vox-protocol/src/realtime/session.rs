@@ -48,11 +48,17 @@ impl AudioFormat {
     }
 
     fn ga_name(self) -> &'static str {
-        Self::GA.iter().find(|(_, f)| *f == self).map_or("audio/pcm", |(n, _)| n)
+        Self::GA
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("audio/pcm", |(n, _)| n)
     }
 
     fn beta_name(self) -> &'static str {
-        Self::BETA.iter().find(|(_, f)| *f == self).map_or("pcm16", |(n, _)| n)
+        Self::BETA
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("pcm16", |(n, _)| n)
     }
 
     /// Either generation's name, or GA's `{type, rate}` object.
@@ -276,7 +282,10 @@ impl SessionConfig {
 
     pub fn to_json(&self, dialect: Dialect) -> Value {
         let max_tokens = self.max_output_tokens.map_or(json!("inf"), |n| json!(n));
-        let turn_detection = self.turn_detection.as_ref().map_or(Value::Null, turn_detection_json);
+        let turn_detection = self
+            .turn_detection
+            .as_ref()
+            .map_or(Value::Null, turn_detection_json);
         match dialect {
             Dialect::Ga => json!({
                 "type": "realtime",
@@ -358,7 +367,10 @@ fn turn_detection_json(detection: &TurnDetection) -> Value {
     value
 }
 
-fn parse_turn_detection(value: &Value, current: Option<&TurnDetection>) -> Result<Option<TurnDetection>, RealtimeError> {
+fn parse_turn_detection(
+    value: &Value,
+    current: Option<&TurnDetection>,
+) -> Result<Option<TurnDetection>, RealtimeError> {
     const AT: &str = "session.turn_detection";
     let fields = match value {
         Value::Null => return Ok(None),
@@ -369,7 +381,11 @@ fn parse_turn_detection(value: &Value, current: Option<&TurnDetection>) -> Resul
     if let Some(kind) = fields.get("type") {
         let kind = kind.as_str().unwrap_or_default();
         if !["server_vad", "semantic_vad"].contains(&kind) {
-            return Err(RealtimeError::invalid_value(kind, &["server_vad", "semantic_vad"], &format!("{AT}.type")));
+            return Err(RealtimeError::invalid_value(
+                kind,
+                &["server_vad", "semantic_vad"],
+                &format!("{AT}.type"),
+            ));
         }
         detection.kind = kind.to_string();
     }
@@ -440,10 +456,14 @@ fn parse_tools(value: &Value) -> Result<Vec<Value>, RealtimeError> {
         let name = tool.get("name").and_then(Value::as_str).unwrap_or_default();
         let valid = !name.is_empty()
             && name.len() <= 64
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         if !valid {
             return Err(RealtimeError::invalid(
-                format!("Invalid 'tools[{i}].name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]{{1,64}}$'."),
+                format!(
+                    "Invalid 'tools[{i}].name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]{{1,64}}$'."
+                ),
                 &format!("session.tools[{i}].name"),
                 "invalid_value",
             ));
@@ -468,7 +488,9 @@ fn number_in(value: &Value, min: f64, max: f64, param: &str) -> Result<f64, Real
         .ok_or_else(|| RealtimeError::invalid_type(param, "a number"))?;
     if !(min..=max).contains(&number) {
         return Err(RealtimeError::invalid(
-            format!("Invalid '{param}': expected a number between {min} and {max}, but got {number} instead."),
+            format!(
+                "Invalid '{param}': expected a number between {min} and {max}, but got {number} instead."
+            ),
             param,
             "decimal_out_of_range",
         ));
@@ -482,7 +504,9 @@ fn whole_in(value: &Value, min: u64, max: u64, param: &str) -> Result<u64, Realt
         .ok_or_else(|| RealtimeError::invalid_type(param, "an integer"))?;
     if !(min..=max).contains(&number) {
         return Err(RealtimeError::invalid(
-            format!("Invalid '{param}': expected an integer between {min} and {max}, but got {number} instead."),
+            format!(
+                "Invalid '{param}': expected an integer between {min} and {max}, but got {number} instead."
+            ),
             param,
             "integer_out_of_range",
         ));
@@ -505,8 +529,10 @@ mod tests {
                 "output": {"voice": "echo", "format": {"type": "audio/pcma"}}}, "output_modalities": ["text"]}))
             .unwrap();
         let beta = config()
-            .update(&json!({"input_audio_format": "g711_ulaw", "output_audio_format": "g711_alaw",
-                "voice": "echo", "modalities": ["text"]}))
+            .update(
+                &json!({"input_audio_format": "g711_ulaw", "output_audio_format": "g711_alaw",
+                "voice": "echo", "modalities": ["text"]}),
+            )
             .unwrap();
         for session in [ga, beta] {
             assert_eq!(session.input_format, AudioFormat::G711Ulaw);
@@ -525,7 +551,9 @@ mod tests {
         assert_eq!(detection.silence_duration_ms, 200);
         assert_eq!(detection.prefix_padding_ms, 300);
         assert!(detection.create_response);
-        let off = config().update(&json!({"audio": {"input": {"turn_detection": null}}})).unwrap();
+        let off = config()
+            .update(&json!({"audio": {"input": {"turn_detection": null}}}))
+            .unwrap();
         assert_eq!(off.turn_detection, None);
     }
 
@@ -539,7 +567,9 @@ mod tests {
             .update(&json!({"turn_detection": {"threshold": 3}}))
             .unwrap_err();
         assert_eq!(err.param.as_deref(), Some("session.turn_detection.threshold"));
-        let err = config().update(&json!({"tools": [{"type": "function", "name": "a b"}]})).unwrap_err();
+        let err = config()
+            .update(&json!({"tools": [{"type": "function", "name": "a b"}]}))
+            .unwrap_err();
         assert_eq!(err.param.as_deref(), Some("session.tools[0].name"));
     }
 
@@ -547,7 +577,10 @@ mod tests {
     fn each_generation_reads_its_own_names_back() {
         let session = config();
         let ga = session.to_json(Dialect::Ga);
-        assert_eq!(ga["audio"]["input"]["format"], json!({"type": "audio/pcm", "rate": 24000}));
+        assert_eq!(
+            ga["audio"]["input"]["format"],
+            json!({"type": "audio/pcm", "rate": 24000})
+        );
         assert_eq!(ga["audio"]["input"]["turn_detection"]["silence_duration_ms"], 500);
         assert_eq!(ga["output_modalities"], json!(["audio"]));
         let beta = session.to_json(Dialect::Beta);

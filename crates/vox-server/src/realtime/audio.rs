@@ -119,7 +119,12 @@ mod tests {
     fn a_sample_split_across_chunks_is_joined() {
         let mut decoder = InputDecoder::default();
         let sample = 12345i16.to_le_bytes();
-        assert!(decoder.decode(AudioFormat::Pcm16, &b64(&sample[..1])).unwrap().is_empty());
+        assert!(
+            decoder
+                .decode(AudioFormat::Pcm16, &b64(&sample[..1]))
+                .unwrap()
+                .is_empty()
+        );
         let got = decoder.decode(AudioFormat::Pcm16, &b64(&sample[1..])).unwrap();
         assert_eq!(got, vec![12345.0 / 32768.0]);
     }
@@ -140,15 +145,24 @@ mod tests {
     fn telephone_audio_goes_out_at_8_khz() {
         let mut encoder = OutputEncoder::new(AudioFormat::G711Ulaw).unwrap();
         let mut bytes = 0;
-        for delta in encoder.encode(&vec![0.1; 24_000]).into_iter().chain(encoder.finish()) {
-            bytes += base64::engine::general_purpose::STANDARD.decode(delta).unwrap().len();
+        for delta in encoder
+            .encode(&vec![0.1; 24_000])
+            .into_iter()
+            .chain(encoder.finish())
+        {
+            bytes += base64::engine::general_purpose::STANDARD
+                .decode(delta)
+                .unwrap()
+                .len();
         }
         assert_eq!(bytes, 8_000);
     }
 
     #[test]
     fn bad_base64_names_the_field() {
-        let err = InputDecoder::default().decode(AudioFormat::Pcm16, "%%%").unwrap_err();
+        let err = InputDecoder::default()
+            .decode(AudioFormat::Pcm16, "%%%")
+            .unwrap_err();
         assert_eq!(err.param.as_deref(), Some("audio"));
     }
 }

@@ -109,7 +109,11 @@ fn item_turn(item: &Item) -> Option<ChatTurn> {
             };
             Some(turn(role, text))
         }
-        ItemKind::FunctionCall { call_id, name, arguments } => Some(ChatTurn {
+        ItemKind::FunctionCall {
+            call_id,
+            name,
+            arguments,
+        } => Some(ChatTurn {
             tool_calls: vec![ToolCall {
                 id: call_id.clone(),
                 name: name.clone(),
@@ -136,7 +140,10 @@ fn tool(value: &Value) -> Option<ToolSpec> {
     // GA and beta tools are flat: {type: "function", name, description, parameters}.
     Some(ToolSpec {
         name: value.get("name")?.as_str()?.to_string(),
-        description: value.get("description").and_then(Value::as_str).map(str::to_string),
+        description: value
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         parameters_json: value.get("parameters").map(Value::to_string),
     })
 }
@@ -167,14 +174,29 @@ mod tests {
     fn spoken_turns_are_read_by_their_transcripts() {
         let mut config = SessionConfig::new("s".into(), "m".into(), 0);
         config.instructions = "Be brief.".into();
-        config.tools = vec![json!({"type": "function", "name": "get_weather", "parameters": {"type": "object"}})];
+        config.tools =
+            vec![json!({"type": "function", "name": "get_weather", "parameters": {"type": "object"}})];
         config.tool_choice = json!({"type": "function", "name": "get_weather"});
         let items = vec![
-            message(ItemRole::User, vec![Content::InputAudio { transcript: Some("Hello there.".into()) }]),
-            message(ItemRole::Assistant, vec![Content::Audio { transcript: "Hi!".into(), audio_ms: 500 }]),
+            message(
+                ItemRole::User,
+                vec![Content::InputAudio {
+                    transcript: Some("Hello there.".into()),
+                }],
+            ),
+            message(
+                ItemRole::Assistant,
+                vec![Content::Audio {
+                    transcript: "Hi!".into(),
+                    audio_ms: 500,
+                }],
+            ),
             message(ItemRole::User, vec![Content::InputAudio { transcript: None }]),
             Item::new(
-                ItemKind::FunctionCallOutput { call_id: "c1".into(), output: "{\"t\":20}".into() },
+                ItemKind::FunctionCallOutput {
+                    call_id: "c1".into(),
+                    output: "{\"t\":20}".into(),
+                },
                 ItemStatus::Completed,
             ),
         ];

@@ -90,9 +90,12 @@ impl InputBuffer {
     /// Adds a base64 chunk; says where turns started and stopped.
     pub fn append(&mut self, base64: &str) -> Result<Vec<TurnEvent>, RealtimeError> {
         let samples = self.decoder.decode(self.format, base64)?;
-        if self.samples.len() as u64 + samples.len() as u64 > MAX_BUFFER_SECS * u64::from(self.format.rate()) {
+        if self.samples.len() as u64 + samples.len() as u64 > MAX_BUFFER_SECS * u64::from(self.format.rate())
+        {
             return Err(RealtimeError::invalid(
-                format!("The input audio buffer holds at most {MAX_BUFFER_SECS} seconds: commit or clear it."),
+                format!(
+                    "The input audio buffer holds at most {MAX_BUFFER_SECS} seconds: commit or clear it."
+                ),
                 "audio",
                 "input_audio_buffer_too_large",
             ));
@@ -158,7 +161,9 @@ impl InputBuffer {
 
     /// Where the turn detector has read up to (it lags the input by the resampler's block).
     pub fn detected_up_to_ms(&self) -> u64 {
-        self.turns.as_ref().map_or(self.clock_ms(), |t| t.detector.position_ms())
+        self.turns
+            .as_ref()
+            .map_or(self.clock_ms(), |t| t.detector.position_ms())
     }
 
     pub fn buffer_start_ms(&self) -> u64 {

@@ -40,26 +40,49 @@ type Params = Query<HashMap<String, String>>;
 type Upgrade = Result<WebSocketUpgrade, WebSocketUpgradeRejection>;
 
 /// `GET /v1/realtime?model=M`
-pub async fn openai(State(state): State<AppState>, Query(query): Params, headers: HeaderMap, ws: Upgrade) -> Response {
+pub async fn openai(
+    State(state): State<AppState>,
+    Query(query): Params,
+    headers: HeaderMap,
+    ws: Upgrade,
+) -> Response {
     let model = query.get("model").cloned();
     connect(&state, RouteFamily::OpenAi, model, &query, &headers, ws).await
 }
 
 /// `GET /openai/v1/realtime?model=D` (Azure GA)
-pub async fn azure_v1(State(state): State<AppState>, Query(query): Params, headers: HeaderMap, ws: Upgrade) -> Response {
+pub async fn azure_v1(
+    State(state): State<AppState>,
+    Query(query): Params,
+    headers: HeaderMap,
+    ws: Upgrade,
+) -> Response {
     let model = query.get("model").cloned();
     connect(&state, RouteFamily::AzureV1, model, &query, &headers, ws).await
 }
 
 /// `GET /openai/realtime?api-version=V&deployment=D` (Azure preview)
-pub async fn azure_preview(State(state): State<AppState>, Query(query): Params, headers: HeaderMap, ws: Upgrade) -> Response {
+pub async fn azure_preview(
+    State(state): State<AppState>,
+    Query(query): Params,
+    headers: HeaderMap,
+    ws: Upgrade,
+) -> Response {
     if query.get("api-version").is_none_or(|v| v.is_empty()) {
         return ApiError::azure_resource_not_found().into_response();
     }
     let Some(deployment) = query.get("deployment").cloned() else {
         return ApiError::azure_resource_not_found().into_response();
     };
-    connect(&state, RouteFamily::AzureDeployment(deployment.clone()), Some(deployment), &query, &headers, ws).await
+    connect(
+        &state,
+        RouteFamily::AzureDeployment(deployment.clone()),
+        Some(deployment),
+        &query,
+        &headers,
+        ws,
+    )
+    .await
 }
 
 async fn connect(
@@ -73,7 +96,9 @@ async fn connect(
     match prepare(state, &family, model, query, headers) {
         Ok(setup) => match ws {
             Ok(ws) => upgrade(ws, setup),
-            Err(_) => ApiError::websocket_expected().shaped(family.error_shape()).into_response(),
+            Err(_) => ApiError::websocket_expected()
+                .shaped(family.error_shape())
+                .into_response(),
         },
         Err(err) => err.into_response(),
     }
@@ -121,7 +146,9 @@ fn prepare(
 }
 
 fn upgrade(ws: WebSocketUpgrade, setup: session::Setup) -> Response {
-    let mut ws = ws.max_message_size(MAX_MESSAGE_BYTES).max_frame_size(MAX_MESSAGE_BYTES);
+    let mut ws = ws
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES);
     if setup.subprotocol {
         ws.set_selected_protocol(HeaderValue::from_static(SUBPROTOCOL));
     }
@@ -138,10 +165,11 @@ fn authenticate(
     protocols: &[String],
 ) -> Result<Grant, ApiError> {
     let mut presented = headers.clone();
-    let browser_key = query
-        .get("api-key")
-        .cloned()
-        .or_else(|| protocols.iter().find_map(|p| p.strip_prefix(KEY_SUBPROTOCOL).map(str::to_string)));
+    let browser_key = query.get("api-key").cloned().or_else(|| {
+        protocols
+            .iter()
+            .find_map(|p| p.strip_prefix(KEY_SUBPROTOCOL).map(str::to_string))
+    });
     if let Some(key) = browser_key
         && let Ok(value) = HeaderValue::from_str(&key)
     {
@@ -162,7 +190,11 @@ fn authenticate(
     }
 }
 
-fn find_deployment<'a>(state: &'a AppState, family: &RouteFamily, model: &str) -> Result<&'a Deployment, ApiError> {
+fn find_deployment<'a>(
+    state: &'a AppState,
+    family: &RouteFamily,
+    model: &str,
+) -> Result<&'a Deployment, ApiError> {
     let found = state.settings().deployment(model);
     match family {
         RouteFamily::AzureDeployment(_) => found.ok_or_else(ApiError::deployment_not_found),
@@ -192,10 +224,20 @@ pub async fn client_secret(
     let seconds = body
         .get("expires_after")
         .and_then(|e| e.get("seconds"))
-        .map(|s| s.as_u64().ok_or_else(|| secret_ttl_error("expires_after.seconds")))
+        .map(|s| {
+            s.as_u64()
+                .ok_or_else(|| secret_ttl_error("expires_after.seconds"))
+        })
         .transpose()?;
     let session = body.get("session").cloned().unwrap_or(serde_json::Value::Null);
-    let minted = mint(&state, &context, session, seconds, "expires_after.seconds", Dialect::Ga)?;
+    let minted = mint(
+        &state,
+        &context,
+        session,
+        seconds,
+        "expires_after.seconds",
+        Dialect::Ga,
+    )?;
     Ok(axum::Json(serde_json::json!({
         "value": minted.value,
         "expires_at": minted.expires_at,
@@ -244,7 +286,8 @@ fn mint(
         return Err(ApiError::model_not_found(&model));
     }
     let expires_at = crate::state::unix_now() + ttl.as_secs();
-    let config = vox_protocol::realtime::SessionConfig::new(vox_protocol::realtime::new_id("sess"), model, expires_at);
+    let config =
+        vox_protocol::realtime::SessionConfig::new(vox_protocol::realtime::new_id("sess"), model, expires_at);
     let config = match &session {
         serde_json::Value::Null => config,
         update => config.update(update).map_err(ApiError::realtime)?,

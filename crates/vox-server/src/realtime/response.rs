@@ -9,7 +9,8 @@ use vox_engine::chat::{ChatEvent, StopReason, ToolCall};
 use vox_pipeline::{AnswerEvent, Ending, SpokenAnswer};
 use vox_protocol::realtime::server::{PartRef, ResponseInfo, ResponseStatus, Usage};
 use vox_protocol::realtime::{
-    Content, Item, ItemKind, ItemRole, ItemStatus, Modality, RealtimeError, ServerEvent, SessionConfig, new_id,
+    Content, Item, ItemKind, ItemRole, ItemStatus, Modality, RealtimeError, ServerEvent, SessionConfig,
+    new_id,
 };
 
 use super::audio::OutputEncoder;
@@ -25,12 +26,19 @@ enum Produced {
     Clause(String),
     Audio(AudioBuffer),
     ToolCall(ToolCall),
-    Finished { ending: Ending, tokens: (u64, u64), error: Option<ApiError> },
+    Finished {
+        ending: Ending,
+        tokens: (u64, u64),
+        error: Option<ApiError>,
+    },
 }
 
 enum Producer {
     Spoken(SpokenAnswer),
-    Text { stream: Option<ChatStream>, tokens: (u64, u64) },
+    Text {
+        stream: Option<ChatStream>,
+        tokens: (u64, u64),
+    },
 }
 
 impl Producer {
@@ -59,16 +67,27 @@ impl Producer {
             },
             Self::Text { stream, tokens } => {
                 let Some(events) = stream else {
-                    return Produced::Finished { ending: Ending::Cancelled, tokens: *tokens, error: None };
+                    return Produced::Finished {
+                        ending: Ending::Cancelled,
+                        tokens: *tokens,
+                        error: None,
+                    };
                 };
                 match events.next().await {
                     Some(Ok(ChatEvent::Text(text))) => Produced::Text(text),
-                    Some(Ok(ChatEvent::Progress { prompt_tokens, completion_tokens })) => {
+                    Some(Ok(ChatEvent::Progress {
+                        prompt_tokens,
+                        completion_tokens,
+                    })) => {
                         *tokens = (prompt_tokens, completion_tokens);
                         Produced::Text(String::new())
                     }
                     Some(Ok(ChatEvent::ToolCall(call))) => Produced::ToolCall(call),
-                    Some(Ok(ChatEvent::Finished { reason, prompt_tokens, completion_tokens })) => Produced::Finished {
+                    Some(Ok(ChatEvent::Finished {
+                        reason,
+                        prompt_tokens,
+                        completion_tokens,
+                    })) => Produced::Finished {
                         ending: Ending::Completed(reason),
                         tokens: (prompt_tokens, completion_tokens),
                         error: None,
@@ -130,16 +149,34 @@ pub struct Running {
 }
 
 impl Running {
-    pub fn spoken(id: String, config: SessionConfig, answer: SpokenAnswer, input_audio_secs: f64) -> Result<Self, RealtimeError> {
+    pub fn spoken(
+        id: String,
+        config: SessionConfig,
+        answer: SpokenAnswer,
+        input_audio_secs: f64,
+    ) -> Result<Self, RealtimeError> {
         Self::new(id, config, Producer::Spoken(answer), input_audio_secs)
     }
 
-    pub fn text(id: String, config: SessionConfig, stream: ChatStream, input_audio_secs: f64) -> Result<Self, RealtimeError> {
-        let producer = Producer::Text { stream: Some(stream), tokens: (0, 0) };
+    pub fn text(
+        id: String,
+        config: SessionConfig,
+        stream: ChatStream,
+        input_audio_secs: f64,
+    ) -> Result<Self, RealtimeError> {
+        let producer = Producer::Text {
+            stream: Some(stream),
+            tokens: (0, 0),
+        };
         Self::new(id, config, producer, input_audio_secs)
     }
 
-    fn new(id: String, config: SessionConfig, producer: Producer, input_audio_secs: f64) -> Result<Self, RealtimeError> {
+    fn new(
+        id: String,
+        config: SessionConfig,
+        producer: Producer,
+        input_audio_secs: f64,
+    ) -> Result<Self, RealtimeError> {
         Ok(Self {
             id,
             encoder: OutputEncoder::new(config.output_format)?,
@@ -182,7 +219,11 @@ impl Running {
             }
             Produced::Audio(audio) => self.on_audio(&audio.samples, items, out),
             Produced::ToolCall(call) => self.on_tool_call(call, items, out),
-            Produced::Finished { ending, tokens, error } => {
+            Produced::Finished {
+                ending,
+                tokens,
+                error,
+            } => {
                 self.finish(ending, tokens, error, items, out);
                 return true;
             }
@@ -196,7 +237,10 @@ impl Running {
         }
         let message = self.open_message(items, out);
         message.text.push_str(&text);
-        out.push(ServerEvent::TextDelta { part: message.part.clone(), delta: text });
+        out.push(ServerEvent::TextDelta {
+            part: message.part.clone(),
+            delta: text,
+        });
     }
 
     fn on_audio(&mut self, samples: &[f32], items: &mut Items, out: &mut Vec<ServerEvent>) {
@@ -211,11 +255,17 @@ impl Running {
                 start_ms: message.audio_samples * 1000 / u64::from(vox_audio::OUTPUT_RATE),
                 transcript_len: message.transcript.len(),
             });
-            out.push(ServerEvent::TranscriptDelta { part: message.part.clone(), delta: clause });
+            out.push(ServerEvent::TranscriptDelta {
+                part: message.part.clone(),
+                delta: clause,
+            });
         }
         message.audio_samples += samples.len() as u64;
         let part = message.part.clone();
-        out.extend(deltas.into_iter().map(|delta| ServerEvent::AudioDelta { part: part.clone(), delta }));
+        out.extend(deltas.into_iter().map(|delta| ServerEvent::AudioDelta {
+            part: part.clone(),
+            delta,
+        }));
     }
 
     fn on_tool_call(&mut self, call: ToolCall, items: &mut Items, out: &mut Vec<ServerEvent>) {
@@ -231,8 +281,15 @@ impl Running {
         };
         let mut item = Item::new(kind(String::new()), ItemStatus::InProgress);
         let previous_item_id = items.push(item.clone());
-        out.push(ServerEvent::OutputItemAdded { response_id: self.id.clone(), output_index, item: item.clone() });
-        out.push(ServerEvent::ItemAdded { item: item.clone(), previous_item_id: previous_item_id.clone() });
+        out.push(ServerEvent::OutputItemAdded {
+            response_id: self.id.clone(),
+            output_index,
+            item: item.clone(),
+        });
+        out.push(ServerEvent::ItemAdded {
+            item: item.clone(),
+            previous_item_id: previous_item_id.clone(),
+        });
         out.push(ServerEvent::ArgumentsDelta {
             response_id: self.id.clone(),
             item_id: item.id.clone(),
@@ -251,8 +308,15 @@ impl Running {
         item.kind = kind(call.arguments.clone());
         item.status = ItemStatus::Completed;
         items.replace(item.clone());
-        out.push(ServerEvent::OutputItemDone { response_id: self.id.clone(), output_index, item: item.clone() });
-        out.push(ServerEvent::ItemDone { item: item.clone(), previous_item_id });
+        out.push(ServerEvent::OutputItemDone {
+            response_id: self.id.clone(),
+            output_index,
+            item: item.clone(),
+        });
+        out.push(ServerEvent::ItemDone {
+            item: item.clone(),
+            previous_item_id,
+        });
         self.output.push(item);
     }
 
@@ -260,7 +324,10 @@ impl Running {
         if self.message.is_none() {
             let content = self.content(String::new(), 0);
             let item = Item::new(
-                ItemKind::Message { role: ItemRole::Assistant, content: Vec::new() },
+                ItemKind::Message {
+                    role: ItemRole::Assistant,
+                    content: Vec::new(),
+                },
                 ItemStatus::InProgress,
             );
             let part = PartRef {
@@ -275,8 +342,14 @@ impl Running {
                 output_index: part.output_index,
                 item: item.clone(),
             });
-            out.push(ServerEvent::ItemAdded { item, previous_item_id });
-            out.push(ServerEvent::ContentPartAdded { part: part.clone(), content });
+            out.push(ServerEvent::ItemAdded {
+                item,
+                previous_item_id,
+            });
+            out.push(ServerEvent::ContentPartAdded {
+                part: part.clone(),
+                content,
+            });
             self.message = Some(OpenMessage {
                 part,
                 next_clause: None,
@@ -291,7 +364,10 @@ impl Running {
 
     fn content(&self, text: String, audio_ms: u64) -> Content {
         match self.config.modality {
-            Modality::Audio => Content::Audio { transcript: text, audio_ms },
+            Modality::Audio => Content::Audio {
+                transcript: text,
+                audio_ms,
+            },
             Modality::Text => Content::Text(text),
         }
     }
@@ -301,15 +377,23 @@ impl Running {
             let tail = self.encoder.finish();
             if let Some(message) = &mut self.message {
                 let part = message.part.clone();
-                out.extend(tail.into_iter().map(|delta| ServerEvent::AudioDelta { part: part.clone(), delta }));
+                out.extend(tail.into_iter().map(|delta| ServerEvent::AudioDelta {
+                    part: part.clone(),
+                    delta,
+                }));
             }
         }
-        let Some(message) = self.message.take() else { return };
+        let Some(message) = self.message.take() else {
+            return;
+        };
         let audio_ms = message.audio_samples * 1000 / u64::from(vox_audio::OUTPUT_RATE);
-        self.spoken_marks.push((message.part.item_id.clone(), message.marks.clone()));
+        self.spoken_marks
+            .push((message.part.item_id.clone(), message.marks.clone()));
         let (content, status) = match self.config.modality {
             Modality::Audio => {
-                out.push(ServerEvent::AudioDone { part: message.part.clone() });
+                out.push(ServerEvent::AudioDone {
+                    part: message.part.clone(),
+                });
                 out.push(ServerEvent::TranscriptDone {
                     part: message.part.clone(),
                     transcript: message.transcript.clone(),
@@ -317,14 +401,23 @@ impl Running {
                 (self.content(message.transcript, audio_ms), self.item_status())
             }
             Modality::Text => {
-                out.push(ServerEvent::TextDone { part: message.part.clone(), text: message.text.clone() });
+                out.push(ServerEvent::TextDone {
+                    part: message.part.clone(),
+                    text: message.text.clone(),
+                });
                 (self.content(message.text, 0), self.item_status())
             }
         };
-        out.push(ServerEvent::ContentPartDone { part: message.part.clone(), content: content.clone() });
+        out.push(ServerEvent::ContentPartDone {
+            part: message.part.clone(),
+            content: content.clone(),
+        });
         let item = Item {
             id: message.part.item_id.clone(),
-            kind: ItemKind::Message { role: ItemRole::Assistant, content: vec![content] },
+            kind: ItemKind::Message {
+                role: ItemRole::Assistant,
+                content: vec![content],
+            },
             status,
         };
         let previous_item_id = items.replace(item.clone());
@@ -333,7 +426,10 @@ impl Running {
             output_index: message.part.output_index,
             item: item.clone(),
         });
-        out.push(ServerEvent::ItemDone { item: item.clone(), previous_item_id });
+        out.push(ServerEvent::ItemDone {
+            item: item.clone(),
+            previous_item_id,
+        });
         self.output.push(item);
     }
 
@@ -360,7 +456,9 @@ impl Running {
         let (status, reason) = match (ending, self.cancelled) {
             (_, Some(reason)) => (ResponseStatus::Cancelled, Some(reason)),
             (Ending::Cancelled, None) => (ResponseStatus::Cancelled, Some("client_cancelled")),
-            (Ending::Completed(StopReason::Length), None) => (ResponseStatus::Incomplete, Some("max_output_tokens")),
+            (Ending::Completed(StopReason::Length), None) => {
+                (ResponseStatus::Incomplete, Some("max_output_tokens"))
+            }
             (Ending::Completed(_), None) => (ResponseStatus::Completed, None),
             (Ending::Failed, None) => (ResponseStatus::Failed, None),
         };
@@ -386,7 +484,12 @@ impl Running {
         out.push(ServerEvent::ResponseDone(info));
     }
 
-    fn info(&self, status: ResponseStatus, reason: Option<&'static str>, usage: Option<Usage>) -> ResponseInfo {
+    fn info(
+        &self,
+        status: ResponseStatus,
+        reason: Option<&'static str>,
+        usage: Option<Usage>,
+    ) -> ResponseInfo {
         ResponseInfo {
             id: self.id.clone(),
             status,

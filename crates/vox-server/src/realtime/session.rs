@@ -27,8 +27,8 @@ use vox_engine::vad::VoiceActivity;
 use vox_pipeline::{Heard, TurnEvent};
 use vox_protocol::realtime::client::Received;
 use vox_protocol::realtime::{
-    ClientEvent, Content, Dialect, Item, ItemKind, ItemRole, ItemStatus, Modality, RealtimeError, ServerEvent,
-    SessionConfig, new_id,
+    ClientEvent, Content, Dialect, Item, ItemKind, ItemRole, ItemStatus, Modality, RealtimeError,
+    ServerEvent, SessionConfig, new_id,
 };
 
 use super::Grant;
@@ -197,7 +197,9 @@ impl Session {
         if let Err(err) = self.apply_turn_detection() {
             self.out.event(ServerEvent::Error(err)).await?;
         }
-        self.out.event(ServerEvent::SessionCreated(self.config.clone())).await
+        self.out
+            .event(ServerEvent::SessionCreated(self.config.clone()))
+            .await
     }
 
     async fn serve(&mut self, stream: &mut SplitStream<WebSocket>) {
@@ -276,11 +278,16 @@ impl Session {
                 self.out.event(ServerEvent::Cleared).await;
                 Ok(())
             }
-            ClientEvent::CreateItem { previous_item_id, item } => self.create_item(previous_item_id, &item).await,
+            ClientEvent::CreateItem {
+                previous_item_id,
+                item,
+            } => self.create_item(previous_item_id, &item).await,
             ClientEvent::DeleteItem { item_id } => self.delete_item(&item_id).await,
-            ClientEvent::TruncateItem { item_id, content_index, audio_end_ms } => {
-                self.truncate_item(&item_id, content_index, audio_end_ms).await
-            }
+            ClientEvent::TruncateItem {
+                item_id,
+                content_index,
+                audio_end_ms,
+            } => self.truncate_item(&item_id, content_index, audio_end_ms).await,
             ClientEvent::RetrieveItem { item_id } => match self.items.get(&item_id) {
                 Some(item) => {
                     let item = item.clone();
@@ -299,17 +306,32 @@ impl Session {
             }
         };
         if let Err(err) = result {
-            self.out.event(ServerEvent::Error(err.for_event(event_id.as_deref()))).await?;
+            self.out
+                .event(ServerEvent::Error(err.for_event(event_id.as_deref())))
+                .await?;
         }
         self.check_limits().await
     }
 
     async fn update_session(&mut self, session: &Value) -> Result<(), RealtimeError> {
         let config = self.config.update(session)?;
-        if config.modality == Modality::Audio && self.engines.synthesizer.voices().resolve(&config.voice).is_none() {
-            let names: Vec<String> = self.engines.synthesizer.voices().list().into_iter().map(|v| v.id).collect();
+        if config.modality == Modality::Audio
+            && self.engines.synthesizer.voices().resolve(&config.voice).is_none()
+        {
+            let names: Vec<String> = self
+                .engines
+                .synthesizer
+                .voices()
+                .list()
+                .into_iter()
+                .map(|v| v.id)
+                .collect();
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            return Err(RealtimeError::invalid_value(&config.voice, &names, "session.audio.output.voice"));
+            return Err(RealtimeError::invalid_value(
+                &config.voice,
+                &names,
+                "session.audio.output.voice",
+            ));
         }
         let previous = std::mem::replace(&mut self.config, config);
         self.input.set_format(self.config.input_format);
@@ -317,7 +339,9 @@ impl Session {
             self.config = previous;
             return Err(err);
         }
-        self.out.event(ServerEvent::SessionUpdated(self.config.clone())).await;
+        self.out
+            .event(ServerEvent::SessionUpdated(self.config.clone()))
+            .await;
         Ok(())
     }
 
@@ -344,9 +368,21 @@ impl Session {
         match event {
             TurnEvent::SpeechStarted { start_ms } => {
                 let item_id = new_id("item");
-                self.turn = Some(Turn { item_id: item_id.clone(), start_ms });
-                self.out.event(ServerEvent::SpeechStarted { audio_start_ms: start_ms, item_id }).await;
-                let interrupt = self.config.turn_detection.as_ref().is_some_and(|t| t.interrupt_response);
+                self.turn = Some(Turn {
+                    item_id: item_id.clone(),
+                    start_ms,
+                });
+                self.out
+                    .event(ServerEvent::SpeechStarted {
+                        audio_start_ms: start_ms,
+                        item_id,
+                    })
+                    .await;
+                let interrupt = self
+                    .config
+                    .turn_detection
+                    .as_ref()
+                    .is_some_and(|t| t.interrupt_response);
                 if interrupt && let Some(running) = &mut self.response {
                     running.cancel("turn_detected");
                 }
@@ -359,13 +395,22 @@ impl Session {
 
     /// Recognises the turn so far while the silence window runs.
     fn speculate(&mut self, at_ms: u64) {
-        let Some(start_ms) = self.turn.as_ref().map(|t| t.start_ms) else { return };
+        let Some(start_ms) = self.turn.as_ref().map(|t| t.start_ms) else {
+            return;
+        };
         self.discard_speculation();
         let audio = self.input.copy(start_ms, at_ms + TAIL_MS);
         let transcriber = self.engines.transcriber.clone();
-        tracing::debug!(at_ms, audio_secs = audio.duration_secs(), "pause: recognising the turn so far");
+        tracing::debug!(
+            at_ms,
+            audio_secs = audio.duration_secs(),
+            "pause: recognising the turn so far"
+        );
         let task = tokio::spawn(recognise(transcriber, audio));
-        self.speculation = Some(Speculation { at_ms, task: Spawned(task) });
+        self.speculation = Some(Speculation {
+            at_ms,
+            task: Spawned(task),
+        });
     }
 
     fn discard_speculation(&mut self) {
@@ -381,11 +426,20 @@ impl Session {
 
     async fn end_turn(&mut self, end_ms: u64) {
         let Some(turn) = self.turn.take() else { return };
-        self.out.event(ServerEvent::SpeechStopped { audio_end_ms: end_ms, item_id: turn.item_id.clone() }).await;
+        self.out
+            .event(ServerEvent::SpeechStopped {
+                audio_end_ms: end_ms,
+                item_id: turn.item_id.clone(),
+            })
+            .await;
         let keep_from = self.input.detected_up_to_ms();
         let audio = self.input.take(turn.start_ms, end_ms + TAIL_MS, keep_from);
         let speculation = self.speculation.take();
-        tracing::debug!(end_ms, early = speculation.as_ref().map(|s| s.at_ms), "end of turn");
+        tracing::debug!(
+            end_ms,
+            early = speculation.as_ref().map(|s| s.at_ms),
+            "end of turn"
+        );
         let early = match speculation {
             Some(speculation) if speculation.at_ms == end_ms => Some(speculation.task),
             Some(other) => {
@@ -394,7 +448,11 @@ impl Session {
             }
             None => None,
         };
-        let respond = self.config.turn_detection.as_ref().is_some_and(|t| t.create_response);
+        let respond = self
+            .config
+            .turn_detection
+            .as_ref()
+            .is_some_and(|t| t.create_response);
         self.quiet_since = Instant::now();
         self.commit_turn(turn.item_id, audio, early, respond).await;
     }
@@ -419,7 +477,13 @@ impl Session {
     }
 
     /// The caller's turn becomes a user item, recognised (or already being recognised).
-    async fn commit_turn(&mut self, item_id: String, audio: AudioBuffer, early: Option<Spawned<Hearing>>, respond: bool) {
+    async fn commit_turn(
+        &mut self,
+        item_id: String,
+        audio: AudioBuffer,
+        early: Option<Spawned<Hearing>>,
+        respond: bool,
+    ) {
         self.unbilled_audio_secs += audio.duration_secs();
         let item = Item {
             id: item_id.clone(),
@@ -430,9 +494,18 @@ impl Session {
             status: ItemStatus::Completed,
         };
         let previous_item_id = self.items.push(item.clone());
-        self.out.event(ServerEvent::Committed { item_id: item_id.clone(), previous_item_id: previous_item_id.clone() })
+        self.out
+            .event(ServerEvent::Committed {
+                item_id: item_id.clone(),
+                previous_item_id: previous_item_id.clone(),
+            })
             .await;
-        self.out.event(ServerEvent::ItemAdded { item, previous_item_id }).await;
+        self.out
+            .event(ServerEvent::ItemAdded {
+                item,
+                previous_item_id,
+            })
+            .await;
         let heard = match early {
             Some(task) => async move { task.await.unwrap_or_else(|e| Err(ApiError::internal(e))) }.boxed(),
             None => recognise(self.engines.transcriber.clone(), audio).boxed(),
@@ -449,13 +522,22 @@ impl Session {
         );
     }
 
-    async fn on_recognised(&mut self, Recognised { item_id, heard, respond }: Recognised) -> Option<()> {
+    async fn on_recognised(
+        &mut self,
+        Recognised {
+            item_id,
+            heard,
+            respond,
+        }: Recognised,
+    ) -> Option<()> {
         tracing::debug!(item_id, ok = heard.is_ok(), "turn recognised");
         let heard = match heard {
             Ok(heard) => heard,
             Err(err) => {
                 let error = RealtimeError::from(err);
-                self.out.event(ServerEvent::TranscriptionFailed { item_id, error }).await?;
+                self.out
+                    .event(ServerEvent::TranscriptionFailed { item_id, error })
+                    .await?;
                 return self.start_queued_response().await;
             }
         };
@@ -472,11 +554,20 @@ impl Session {
             }
             item.clone()
         });
-        self.out.event(ServerEvent::TranscriptionCompleted { item_id: item_id.clone(), transcript: heard.text.clone() })
+        self.out
+            .event(ServerEvent::TranscriptionCompleted {
+                item_id: item_id.clone(),
+                transcript: heard.text.clone(),
+            })
             .await?;
         if let Some(item) = item {
             let previous_item_id = self.previous_of(&item.id);
-            self.out.event(ServerEvent::ItemDone { item, previous_item_id }).await?;
+            self.out
+                .event(ServerEvent::ItemDone {
+                    item,
+                    previous_item_id,
+                })
+                .await?;
         }
         if respond && !heard.text.is_empty() && self.queued_response.is_none() {
             self.queued_response = Some(None);
@@ -523,7 +614,12 @@ impl Session {
                     "item_not_found",
                 )
             })?;
-        self.out.event(ServerEvent::ItemAdded { item: item.clone(), previous_item_id: previous_item_id.clone() }).await;
+        self.out
+            .event(ServerEvent::ItemAdded {
+                item: item.clone(),
+                previous_item_id: previous_item_id.clone(),
+            })
+            .await;
         match audio {
             Some(audio) => {
                 self.unbilled_audio_secs += audio.duration_secs();
@@ -541,7 +637,12 @@ impl Session {
                 );
             }
             None => {
-                self.out.event(ServerEvent::ItemDone { item, previous_item_id }).await;
+                self.out
+                    .event(ServerEvent::ItemDone {
+                        item,
+                        previous_item_id,
+                    })
+                    .await;
             }
         }
         Ok(())
@@ -552,20 +653,32 @@ impl Session {
             return Err(item_not_found(item_id));
         }
         self.marks.remove(item_id);
-        self.out.event(ServerEvent::ItemDeleted { item_id: item_id.to_string() }).await;
+        self.out
+            .event(ServerEvent::ItemDeleted {
+                item_id: item_id.to_string(),
+            })
+            .await;
         Ok(())
     }
 
     /// Cuts a spoken answer to what the client says was played: its audio length, and its
     /// transcript to the clauses that had begun by then.
-    async fn truncate_item(&mut self, item_id: &str, content_index: u64, audio_end_ms: u64) -> Result<(), RealtimeError> {
+    async fn truncate_item(
+        &mut self,
+        item_id: &str,
+        content_index: u64,
+        audio_end_ms: u64,
+    ) -> Result<(), RealtimeError> {
         if let Some(running) = &mut self.response
             && running.message_item() == Some(item_id)
         {
             running.cancel("client_cancelled");
         }
         let marks = self.marks.get(item_id).cloned().unwrap_or_default();
-        let item = self.items.get_mut(item_id).ok_or_else(|| item_not_found(item_id))?;
+        let item = self
+            .items
+            .get_mut(item_id)
+            .ok_or_else(|| item_not_found(item_id))?;
         if content_index != 0 {
             return Err(RealtimeError::invalid(
                 format!("Invalid 'content_index': item '{item_id}' has one content part, at index 0."),
@@ -575,7 +688,9 @@ impl Session {
         }
         let Some((transcript, audio_ms)) = item.audio_mut() else {
             return Err(RealtimeError::invalid(
-                format!("Item '{item_id}' is not an assistant message with audio: only spoken answers can be truncated."),
+                format!(
+                    "Item '{item_id}' is not an assistant message with audio: only spoken answers can be truncated."
+                ),
                 "item_id",
                 "invalid_value",
             ));
@@ -594,7 +709,12 @@ impl Session {
             .map_or(0, |mark| mark.transcript_len);
         transcript.truncate(heard_len.min(transcript.len()));
         *audio_ms = audio_end_ms;
-        self.out.event(ServerEvent::ItemTruncated { item_id: item_id.to_string(), content_index, audio_end_ms })
+        self.out
+            .event(ServerEvent::ItemTruncated {
+                item_id: item_id.to_string(),
+                content_index,
+                audio_end_ms,
+            })
             .await;
         Ok(())
     }
@@ -625,9 +745,19 @@ impl Session {
         };
         let spoken = config.modality == Modality::Audio;
         let profile = match spoken {
-            true => Some(self.engines.synthesizer.voices().resolve(&config.voice).ok_or_else(|| {
-                RealtimeError::invalid_value(&config.voice, &vox_protocol::audio::OPENAI_VOICES, "response.voice")
-            })?),
+            true => Some(
+                self.engines
+                    .synthesizer
+                    .voices()
+                    .resolve(&config.voice)
+                    .ok_or_else(|| {
+                        RealtimeError::invalid_value(
+                            &config.voice,
+                            &vox_protocol::audio::OPENAI_VOICES,
+                            "response.voice",
+                        )
+                    })?,
+            ),
             false => None,
         };
         let expected = self.engines.chat.expected_wait()
@@ -697,13 +827,25 @@ impl Session {
     async fn on_deadline(&mut self) -> Option<()> {
         let now = Instant::now();
         if now >= self.opened + MAX_SESSION {
-            return self.close(CLOSE_NORMAL, "session_expired", "The session reached its maximum duration of 60 minutes.").await;
+            return self
+                .close(
+                    CLOSE_NORMAL,
+                    "session_expired",
+                    "The session reached its maximum duration of 60 minutes.",
+                )
+                .await;
         }
         if now >= self.last_frame + SILENT_PEER {
             return None;
         }
         if now >= self.last_event + IDLE_SESSION {
-            return self.close(CLOSE_NORMAL, "session_idle", "The session was idle for 15 minutes.").await;
+            return self
+                .close(
+                    CLOSE_NORMAL,
+                    "session_idle",
+                    "The session was idle for 15 minutes.",
+                )
+                .await;
         }
         if let Some(idle) = self.vad_idle_timeout()
             && now >= self.quiet_since + idle
@@ -719,7 +861,12 @@ impl Session {
         let end_ms = self.input.clock_ms();
         let start_ms = self.input.buffer_start_ms();
         self.quiet_since = Instant::now();
-        self.out.event(ServerEvent::TimeoutTriggered { audio_start_ms: start_ms, audio_end_ms: end_ms, item_id: item_id.clone() })
+        self.out
+            .event(ServerEvent::TimeoutTriggered {
+                audio_start_ms: start_ms,
+                audio_end_ms: end_ms,
+                item_id: item_id.clone(),
+            })
             .await?;
         let audio = self.input.take_all();
         self.commit_turn(item_id, audio, None, false).await;
@@ -737,7 +884,12 @@ impl Session {
 
     /// An error event saying why, then a close frame; ends the session.
     async fn close(&mut self, code: u16, error_code: &str, message: &str) -> Option<()> {
-        let _ = self.out.event(ServerEvent::Error(RealtimeError::invalid(message, "", error_code))).await;
+        let _ = self
+            .out
+            .event(ServerEvent::Error(RealtimeError::invalid(
+                message, "", error_code,
+            )))
+            .await;
         self.out.close(code, error_code.to_string()).await;
         None
     }
@@ -747,7 +899,6 @@ impl Session {
         let at = all.iter().position(|i| i.id == item_id)?;
         at.checked_sub(1).map(|i| all[i].id.clone())
     }
-
 }
 
 /// The writer's queue. Sessions send through it, never through `&Session` (which is not Sync).
@@ -756,7 +907,7 @@ struct Outbox(mpsc::Sender<Outgoing>);
 impl Outbox {
     /// `None` when the client is gone.
     async fn event(&self, event: ServerEvent) -> Option<()> {
-        self.0.send(Outgoing::Event(event)).await.ok()
+        self.0.send(Outgoing::Event(Box::new(event))).await.ok()
     }
 
     async fn close(&self, code: u16, reason: String) {
@@ -765,7 +916,9 @@ impl Outbox {
 }
 
 async fn recognise(transcriber: Arc<dyn Transcriber>, audio: AudioBuffer) -> Hearing {
-    vox_pipeline::hear(transcriber.as_ref(), audio).await.map_err(ApiError::from)
+    vox_pipeline::hear(transcriber.as_ref(), audio)
+        .await
+        .map_err(ApiError::from)
 }
 
 fn item_not_found(item_id: &str) -> RealtimeError {

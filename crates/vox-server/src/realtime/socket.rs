@@ -11,11 +11,15 @@ use vox_protocol::realtime::{Dialect, ServerEvent};
 pub const PING_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
 
 pub enum Outgoing {
-    Event(ServerEvent),
+    Event(Box<ServerEvent>),
     Close { code: u16, reason: String },
 }
 
-pub async fn write(mut sink: SplitSink<WebSocket, Message>, mut outgoing: mpsc::Receiver<Outgoing>, dialect: Dialect) {
+pub async fn write(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut outgoing: mpsc::Receiver<Outgoing>,
+    dialect: Dialect,
+) {
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     loop {

@@ -1,0 +1,267 @@
+//! Realtime sessions over a real socket with scripted engines: server turn detection, barge-in,
+//! a full engine queue, and a socket that closes mid-answer.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use vox_engine::EngineSet;
+use vox_scripted::{LoudnessVad, ScriptedChat, ScriptedTranscriber, ToneVoice};
+
+use common::{KEY, settings};
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+struct Running {
+    url: String,
+    voice: Arc<ToneVoice>,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+async fn start(chat: ScriptedChat, voice: ToneVoice) -> Running {
+    let voice = Arc::new(voice);
+    let engines = EngineSet {
+        transcriber: Some(Arc::new(ScriptedTranscriber::hearing("What time is it?", "en"))),
+        chat: Some(Arc::new(chat)),
+        synthesizer: Some(voice.clone()),
+        vad: Some(Arc::new(LoudnessVad)),
+    };
+    let mut settings = settings();
+    settings
+        .deployments
+        .push(vox_server::Deployment::realtime_deployment());
+    let server = common::server_with_engines(true, settings, engines);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "ws://{}/v1/realtime?model=gpt-realtime",
+        listener.local_addr().unwrap()
+    );
+    let state = server.state.clone();
+    let task = tokio::spawn(async move {
+        let _keep = server;
+        let _ = vox_server::serve(listener, state, std::future::pending()).await;
+    });
+    Running {
+        url,
+        voice,
+        _server: task,
+    }
+}
+
+async fn connect(url: &str) -> Socket {
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {KEY}").parse().unwrap());
+    let (socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    socket
+}
+
+async fn send(socket: &mut Socket, event: Value) {
+    socket
+        .send(Message::Text(event.to_string().into()))
+        .await
+        .unwrap();
+}
+
+/// The next event, with the time it arrived.
+async fn next(socket: &mut Socket) -> (Instant, Value) {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(20), socket.next())
+            .await
+            .expect("an event within 20 s")
+            .expect("the socket stays open")
+            .unwrap();
+        if let Message::Text(text) = message {
+            return (Instant::now(), serde_json::from_str(&text).unwrap());
+        }
+    }
+}
+
+async fn until(socket: &mut Socket, kind: &str) -> Vec<(Instant, Value)> {
+    let mut seen = Vec::new();
+    loop {
+        let event = next(socket).await;
+        let done = event.1["type"] == kind;
+        seen.push(event);
+        if done {
+            return seen;
+        }
+    }
+}
+
+/// 24 kHz pcm16: a loud tone (speech to the loudness detector) or silence.
+fn audio(secs: f64, loud: bool) -> String {
+    let samples = (24_000.0 * secs) as usize;
+    let bytes: Vec<u8> = (0..samples)
+        .flat_map(|i| {
+            let level = if loud { (i as f32 * 0.07).sin() * 0.3 } else { 0.0 };
+            ((level * 32767.0) as i16).to_le_bytes()
+        })
+        .collect();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+async fn speak(socket: &mut Socket, secs: f64, loud: bool) {
+    // 100 ms chunks, faster than real time: turn detection reads the audio's clock, not the wall's.
+    for _ in 0..(secs * 10.0) as usize {
+        send(
+            socket,
+            json!({"type": "input_audio_buffer.append", "audio": audio(0.1, loud)}),
+        )
+        .await;
+    }
+}
+
+fn types(events: &[(Instant, Value)]) -> Vec<String> {
+    events
+        .iter()
+        .map(|(_, e)| e["type"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spoken_turn_is_detected_recognised_and_answered() {
+    let server = start(
+        ScriptedChat::saying("It is noon. Time for lunch."),
+        ToneVoice::default(),
+    )
+    .await;
+    let mut socket = connect(&server.url).await;
+    assert_eq!(next(&mut socket).await.1["type"], "session.created");
+    speak(&mut socket, 1.0, true).await;
+    speak(&mut socket, 1.0, false).await;
+    let events = until(&mut socket, "response.done").await;
+    let kinds = types(&events);
+    let position = |kind: &str| {
+        kinds
+            .iter()
+            .position(|k| k == kind)
+            .unwrap_or_else(|| panic!("{kind} in {kinds:?}"))
+    };
+    assert!(position("input_audio_buffer.speech_started") < position("input_audio_buffer.speech_stopped"));
+    assert!(
+        position("input_audio_buffer.committed")
+            < position("conversation.item.input_audio_transcription.completed")
+    );
+    assert!(position("conversation.item.input_audio_transcription.completed") < position("response.created"));
+    let stopped = &events[position("input_audio_buffer.speech_stopped")].1;
+    // The tone ended at 1000 ms: within a frame or two of it.
+    let end = stopped["audio_end_ms"].as_u64().unwrap();
+    assert!((950..=1100).contains(&end), "{end}");
+    let heard = &events[position("conversation.item.input_audio_transcription.completed")].1;
+    assert_eq!(heard["transcript"], "What time is it?");
+    let done = &events.last().unwrap().1["response"];
+    assert_eq!(done["status"], "completed");
+    assert_eq!(
+        done["output"][0]["content"][0]["transcript"],
+        "It is noon. Time for lunch."
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn speech_over_an_answer_stops_its_audio_at_once() {
+    let long = "One sentence after another keeps this answer going. ".repeat(30);
+    let voice = ToneVoice::default().with_delay(Duration::from_millis(30));
+    let server = start(ScriptedChat::saying(&long), voice).await;
+    let mut socket = connect(&server.url).await;
+    send(
+        &mut socket,
+        json!({"type": "conversation.item.create", "item": {"type": "message", "role": "user",
+        "content": [{"type": "input_text", "text": "Talk."}]}}),
+    )
+    .await;
+    send(&mut socket, json!({"type": "response.create"})).await;
+    let mut seen = until(&mut socket, "response.output_audio.delta").await;
+    speak(&mut socket, 0.5, true).await;
+    seen.extend(until(&mut socket, "response.done").await);
+    let started = seen
+        .iter()
+        .find(|(_, e)| e["type"] == "input_audio_buffer.speech_started")
+        .map(|(at, _)| *at)
+        .expect("speech_started");
+    let late: Vec<_> = seen
+        .iter()
+        .filter(|(at, e)| {
+            e["type"] == "response.output_audio.delta" && *at > started + Duration::from_millis(100)
+        })
+        .collect();
+    assert!(
+        late.is_empty(),
+        "{} audio deltas more than 100 ms after speech_started",
+        late.len()
+    );
+    let done = &seen.last().unwrap().1["response"];
+    assert_eq!(done["status"], "cancelled");
+    assert_eq!(done["status_details"]["reason"], "turn_detected");
+    let sent: String = seen
+        .iter()
+        .filter(|(_, e)| e["type"] == "response.output_audio_transcript.delta")
+        .map(|(_, e)| e["delta"].as_str().unwrap())
+        .collect();
+    assert!(!sent.is_empty() && sent.len() < long.len());
+    assert_eq!(done["output"][0]["content"][0]["transcript"], sent.as_str());
+    assert_eq!(done["output"][0]["status"], "incomplete");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_synthesis_queue_is_an_error_event_not_a_stall() {
+    let server = start(ScriptedChat::saying("Hello there."), ToneVoice::busy_at(0)).await;
+    let mut socket = connect(&server.url).await;
+    send(
+        &mut socket,
+        json!({"type": "response.create", "event_id": "evt_1"}),
+    )
+    .await;
+    let events = until(&mut socket, "response.done").await;
+    let error = events
+        .iter()
+        .find(|(_, e)| e["type"] == "error")
+        .expect("an error event");
+    assert_eq!(error.1["error"]["code"], "rate_limit_exceeded");
+    assert_eq!(events.last().unwrap().1["response"]["status"], "failed");
+    // The session goes on.
+    send(&mut socket, json!({"type": "input_audio_buffer.clear"})).await;
+    until(&mut socket, "input_audio_buffer.cleared").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_socket_stops_the_answer() {
+    let long = "Every clause is one more job for the voice. ".repeat(40);
+    let voice = ToneVoice::default().with_delay(Duration::from_millis(20));
+    let server = start(ScriptedChat::saying(&long), voice).await;
+    let mut socket = connect(&server.url).await;
+    send(&mut socket, json!({"type": "response.create"})).await;
+    until(&mut socket, "response.output_audio.delta").await;
+    drop(socket);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let after_close = server.voice.jobs.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        server.voice.jobs.load(Ordering::SeqCst),
+        after_close,
+        "the voice kept working"
+    );
+    assert!(after_close < 40, "{after_close} clauses of 40 were spoken");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_key_is_a_401_before_the_upgrade() {
+    let server = start(ScriptedChat::saying("x"), ToneVoice::default()).await;
+    let mut request = server.url.as_str().into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("api-key", "sk-wrong".parse().unwrap());
+    let refused = tokio_tungstenite::connect_async(request).await.unwrap_err();
+    let tokio_tungstenite::tungstenite::Error::Http(response) = refused else {
+        panic!("{refused}")
+    };
+    assert_eq!(response.status(), 401);
+}
