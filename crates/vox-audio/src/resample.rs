@@ -43,6 +43,12 @@ struct Inner {
 
 impl StreamResampler {
     pub fn new(from: u32, to: u32) -> Result<Self, AudioError> {
+        Self::with_block(from, to, CHUNK)
+    }
+
+    /// With blocks of about `block` input samples: smaller blocks answer sooner (a live
+    /// stream's voice activity), larger ones cost less per sample.
+    pub fn with_block(from: u32, to: u32, block: usize) -> Result<Self, AudioError> {
         for rate in [from, to] {
             if !(MIN_RATE..=MAX_RATE).contains(&rate) {
                 return Err(AudioError::undecodable(format!(
@@ -53,7 +59,7 @@ impl StreamResampler {
         let inner = match from == to {
             true => None,
             false => {
-                let resampler = FftFixedInOut::<f32>::new(from as usize, to as usize, CHUNK, 1)
+                let resampler = FftFixedInOut::<f32>::new(from as usize, to as usize, block.max(1), 1)
                     .map_err(|e| AudioError::undecodable(format!("resampler: {e}")))?;
                 let delay_left = resampler.output_delay();
                 Some(Inner {

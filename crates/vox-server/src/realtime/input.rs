@@ -11,6 +11,9 @@ use vox_protocol::realtime::{AudioFormat, RealtimeError, TurnDetection};
 
 use super::audio::InputDecoder;
 
+/// Samples per resampling block on the way to the turn detector: about 10 ms at 24 kHz, so the
+/// end of speech is seen within a frame of arriving.
+const DETECTOR_BLOCK: usize = 240;
 /// The most audio one uncommitted buffer holds (OpenAI bounds a turn too).
 pub const MAX_BUFFER_SECS: u64 = 15 * 60;
 
@@ -64,7 +67,7 @@ impl InputBuffer {
             turns.detector.set_settings(settings);
             return Ok(());
         }
-        let resampler = StreamResampler::new(self.format.rate(), vad.sample_rate())
+        let resampler = StreamResampler::with_block(self.format.rate(), vad.sample_rate(), DETECTOR_BLOCK)
             .map_err(|e| RealtimeError::server("server_error", e.to_string()))?;
         let detector = TurnDetector::new(vad.detector(), vad.frame_len(), vad.sample_rate(), settings);
         // The detector's clock must match the session's: start it where the stream is now.

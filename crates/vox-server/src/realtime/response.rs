@@ -143,40 +143,26 @@ pub struct Running {
     message: Option<OpenMessage>,
     output: Vec<Item>,
     cancelled: Option<&'static str>,
-    input_audio_secs: f64,
+    /// The caller's audio this response answers, for its usage.
+    pub input_audio_secs: f64,
     /// The clause marks of each spoken item this response closed.
     pub spoken_marks: Vec<(String, Vec<ClauseMark>)>,
 }
 
 impl Running {
-    pub fn spoken(
-        id: String,
-        config: SessionConfig,
-        answer: SpokenAnswer,
-        input_audio_secs: f64,
-    ) -> Result<Self, RealtimeError> {
-        Self::new(id, config, Producer::Spoken(answer), input_audio_secs)
+    pub fn spoken(id: String, config: SessionConfig, answer: SpokenAnswer) -> Result<Self, RealtimeError> {
+        Self::new(id, config, Producer::Spoken(answer))
     }
 
-    pub fn text(
-        id: String,
-        config: SessionConfig,
-        stream: ChatStream,
-        input_audio_secs: f64,
-    ) -> Result<Self, RealtimeError> {
+    pub fn text(id: String, config: SessionConfig, stream: ChatStream) -> Result<Self, RealtimeError> {
         let producer = Producer::Text {
             stream: Some(stream),
             tokens: (0, 0),
         };
-        Self::new(id, config, producer, input_audio_secs)
+        Self::new(id, config, producer)
     }
 
-    fn new(
-        id: String,
-        config: SessionConfig,
-        producer: Producer,
-        input_audio_secs: f64,
-    ) -> Result<Self, RealtimeError> {
+    fn new(id: String, config: SessionConfig, producer: Producer) -> Result<Self, RealtimeError> {
         Ok(Self {
             id,
             encoder: OutputEncoder::new(config.output_format)?,
@@ -185,7 +171,7 @@ impl Running {
             message: None,
             output: Vec::new(),
             cancelled: None,
-            input_audio_secs,
+            input_audio_secs: 0.0,
             spoken_marks: Vec::new(),
         })
     }

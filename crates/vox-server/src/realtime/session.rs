@@ -112,7 +112,19 @@ type Hearing = Result<Heard, ApiError>;
 /// Recognition started while the caller paused: used if the pause ends the turn.
 struct Speculation {
     at_ms: u64,
-    task: Spawned<Hearing>,
+    early: Early,
+}
+
+enum Early {
+    Recognising(Spawned<Hearing>),
+    Heard(Hearing),
+}
+
+/// An answer to a pause, written and spoken while the silence window runs but not sent: the
+/// caller hears it at once if the pause ends the turn; it is dropped if they speak again.
+struct Held {
+    at_ms: u64,
+    running: Running,
 }
 
 /// A recognised turn, for its item.
@@ -137,6 +149,7 @@ struct Session {
     input: InputBuffer,
     turn: Option<Turn>,
     speculation: Option<Speculation>,
+    held: Option<Held>,
     /// Early recognitions the caller spoke past: left to finish (stopping one restarts the
     /// recogniser's process), stopped with the session.
     discarded: Vec<Spawned<Hearing>>,
@@ -172,6 +185,7 @@ impl Session {
             input,
             turn: None,
             speculation: None,
+            held: None,
             discarded: Vec::new(),
             recognitions: FuturesUnordered::new(),
             queued_response: None,
@@ -210,6 +224,10 @@ impl Session {
                 Some(recognised) = self.recognitions.next(), if !self.recognitions.is_empty() => {
                     self.on_recognised(recognised).await
                 }
+                heard = Self::early_result(&mut self.speculation), if self.is_recognising_early() => {
+                    self.on_early(heard);
+                    Some(())
+                }
                 ended = Self::step_response(&mut self.response, &mut self.items), if self.response.is_some() => {
                     self.on_response_events(ended).await
                 }
@@ -219,6 +237,44 @@ impl Session {
                 break;
             }
             self.discarded.retain(|task| !task.0.is_finished());
+        }
+    }
+
+    fn is_recognising_early(&self) -> bool {
+        matches!(&self.speculation, Some(Speculation { early: Early::Recognising(_), .. }))
+    }
+
+    async fn early_result(speculation: &mut Option<Speculation>) -> Hearing {
+        match speculation {
+            Some(Speculation { early: Early::Recognising(task), .. }) => {
+                task.await.unwrap_or_else(|e| Err(ApiError::internal(e)))
+            }
+            _ => std::future::pending().await,
+        }
+    }
+
+    /// The pause's recognition is in: start the answer it would get, held until the turn ends.
+    fn on_early(&mut self, heard: Hearing) {
+        let Some(speculation) = &mut self.speculation else { return };
+        speculation.early = Early::Heard(heard.clone());
+        let at_ms = speculation.at_ms;
+        let respond = self.config.turn_detection.as_ref().is_some_and(|t| t.create_response);
+        let idle = self.response.is_none() && self.queued_response.is_none() && self.recognitions.is_empty();
+        let (Ok(heard), Some(turn), true, true) = (heard, &self.turn, respond, idle) else { return };
+        if heard.text.is_empty() {
+            return;
+        }
+        let mut items = self.items.all().to_vec();
+        items.push(user_turn(turn.item_id.clone(), Some(heard.text)));
+        if !heard.language.is_empty() {
+            self.language = Some(heard.language);
+        }
+        match self.prepare_response(None, &items) {
+            Ok(running) => {
+                tracing::debug!(at_ms, "pause: answer prepared");
+                self.held = Some(Held { at_ms, running });
+            }
+            Err(err) => tracing::debug!(message = %err.message, "pause: no answer prepared"),
         }
     }
 
@@ -409,13 +465,18 @@ impl Session {
         let task = tokio::spawn(recognise(transcriber, audio));
         self.speculation = Some(Speculation {
             at_ms,
-            task: Spawned(task),
+            early: Early::Recognising(Spawned(task)),
         });
     }
 
     fn discard_speculation(&mut self) {
-        if let Some(speculation) = self.speculation.take() {
-            self.discarded.push(speculation.task);
+        self.held = None;
+        if let Some(Speculation {
+            early: Early::Recognising(task),
+            ..
+        }) = self.speculation.take()
+        {
+            self.discarded.push(task);
         }
     }
 
@@ -434,20 +495,22 @@ impl Session {
             .await;
         let keep_from = self.input.detected_up_to_ms();
         let audio = self.input.take(turn.start_ms, end_ms + TAIL_MS, keep_from);
-        let speculation = self.speculation.take();
         tracing::debug!(
             end_ms,
-            early = speculation.as_ref().map(|s| s.at_ms),
+            early = self.speculation.as_ref().map(|s| s.at_ms),
             "end of turn"
         );
-        let early = match speculation {
-            Some(speculation) if speculation.at_ms == end_ms => Some(speculation.task),
-            Some(other) => {
-                self.discarded.push(other.task);
+        let early = match self.speculation.take() {
+            Some(speculation) if speculation.at_ms == end_ms => Some(speculation.early),
+            other => {
+                self.speculation = other;
+                self.discard_speculation();
                 None
             }
-            None => None,
         };
+        if self.held.as_ref().is_some_and(|held| held.at_ms != end_ms) {
+            self.held = None;
+        }
         let respond = self
             .config
             .turn_detection
@@ -481,18 +544,11 @@ impl Session {
         &mut self,
         item_id: String,
         audio: AudioBuffer,
-        early: Option<Spawned<Hearing>>,
+        early: Option<Early>,
         respond: bool,
     ) {
         self.unbilled_audio_secs += audio.duration_secs();
-        let item = Item {
-            id: item_id.clone(),
-            kind: ItemKind::Message {
-                role: ItemRole::User,
-                content: vec![Content::InputAudio { transcript: None }],
-            },
-            status: ItemStatus::Completed,
-        };
+        let item = user_turn(item_id.clone(), None);
         let previous_item_id = self.items.push(item.clone());
         self.out
             .event(ServerEvent::Committed {
@@ -507,7 +563,10 @@ impl Session {
             })
             .await;
         let heard = match early {
-            Some(task) => async move { task.await.unwrap_or_else(|e| Err(ApiError::internal(e))) }.boxed(),
+            Some(Early::Recognising(task)) => {
+                async move { task.await.unwrap_or_else(|e| Err(ApiError::internal(e))) }.boxed()
+            }
+            Some(Early::Heard(heard)) => futures::future::ready(heard).boxed(),
             None => recognise(self.engines.transcriber.clone(), audio).boxed(),
         };
         self.recognitions.push(
@@ -569,7 +628,20 @@ impl Session {
                 })
                 .await?;
         }
-        if respond && !heard.text.is_empty() && self.queued_response.is_none() {
+        let held = self.held.take();
+        if !respond || heard.text.is_empty() {
+            return self.start_queued_response().await;
+        }
+        if let Some(Held { mut running, .. }) = held
+            && self.response.is_none()
+            && self.recognitions.is_empty()
+        {
+            running.input_audio_secs = std::mem::take(&mut self.unbilled_audio_secs);
+            self.out.event(running.created()).await?;
+            self.response = Some(running);
+            return Some(());
+        }
+        if self.queued_response.is_none() {
             self.queued_response = Some(None);
         }
         self.start_queued_response().await
@@ -739,7 +811,16 @@ impl Session {
     }
 
     async fn start_response(&mut self, request: Option<Value>) -> Result<(), RealtimeError> {
-        let config = match &request {
+        let mut running = self.prepare_response(request.as_ref(), self.items.all())?;
+        running.input_audio_secs = std::mem::take(&mut self.unbilled_audio_secs);
+        self.out.event(running.created()).await;
+        self.response = Some(running);
+        Ok(())
+    }
+
+    /// A response to `items` on the engines, not yet announced.
+    fn prepare_response(&self, request: Option<&Value>, items: &[Item]) -> Result<Running, RealtimeError> {
+        let config = match request {
             Some(request) => self.config.for_response(request)?,
             None => self.config.clone(),
         };
@@ -768,9 +849,8 @@ impl Session {
             };
         crate::engines::admit(&self.state, expected).map_err(RealtimeError::from)?;
         let asked_at = Instant::now();
-        let job = conversation::chat_job(&config, self.items.all());
+        let job = conversation::chat_job(&config, items);
         let chat = self.engines.chat.generate(job);
-        let input_audio_secs = std::mem::take(&mut self.unbilled_audio_secs);
         let id = new_response_id();
         let running = match profile {
             Some(profile) => {
@@ -783,13 +863,11 @@ impl Session {
                     asked_at,
                 };
                 let answer = vox_pipeline::SpokenAnswer::start(chat, voice);
-                Running::spoken(id, config, answer, input_audio_secs)?
+                Running::spoken(id, config, answer)?
             }
-            None => Running::text(id, config, chat, input_audio_secs)?,
+            None => Running::text(id, config, chat)?,
         };
-        self.out.event(running.created()).await;
-        self.response = Some(running);
-        Ok(())
+        Ok(running)
     }
 
     fn cancel_response(&mut self, response_id: Option<&str>) -> Result<(), RealtimeError> {
@@ -919,6 +997,18 @@ async fn recognise(transcriber: Arc<dyn Transcriber>, audio: AudioBuffer) -> Hea
     vox_pipeline::hear(transcriber.as_ref(), audio)
         .await
         .map_err(ApiError::from)
+}
+
+/// The caller's spoken turn as an item (its transcript once recognised).
+fn user_turn(item_id: String, transcript: Option<String>) -> Item {
+    Item {
+        id: item_id,
+        kind: ItemKind::Message {
+            role: ItemRole::User,
+            content: vec![Content::InputAudio { transcript }],
+        },
+        status: ItemStatus::Completed,
+    }
 }
 
 fn item_not_found(item_id: &str) -> RealtimeError {
