@@ -468,7 +468,10 @@ mod tests {
         );
         let config = file.resolve().unwrap();
         let names: Vec<&str> = config.deployments.iter().map(|d| d.name.as_str()).collect();
-        assert_eq!(names, vec!["gpt-4o-audio-preview", "gpt-4o-mini", "gpt-realtime", "vox-text"]);
+        assert_eq!(
+            names,
+            vec!["gpt-4o-audio-preview", "gpt-4o-mini", "gpt-realtime", "vox-text"]
+        );
         assert_eq!(config.deployments[0].profile, "fast");
         assert!(
             config.deployments[0].aliases.is_empty(),

@@ -376,3 +376,58 @@ def test_telephone_audio_in_and_out(vox):
     pcm_8k = audioop.ulaw2lin(answer, 2)
     pcm_24k, _ = audioop.ratecv(pcm_8k, 2, 1, 8_000, 24_000, None)
     assert overlap(heard_back(vox, pcm_24k), transcript) >= 0.6, transcript
+
+
+def test_an_audio_item_is_recognised_and_items_can_be_deleted(vox):
+    async def scenario():
+        async with client(vox).realtime.connect(model="gpt-realtime") as connection:
+            await connection.conversation.item.create(item={"type": "message", "role": "user", "content": [
+                {"type": "input_audio", "audio": b64(pcm16_24k())}]})
+            added = (await until(connection, "conversation.item.added"))[-1]
+            heard = (await until(connection, "conversation.item.input_audio_transcription.completed"))[-1]
+            await connection.conversation.item.delete(item_id=added.item.id)
+            deleted = (await until(connection, "conversation.item.deleted"))[-1]
+            await connection.conversation.item.retrieve(item_id=added.item.id, event_id="evt_gone")
+            gone = (await until(connection, "error"))[-1]
+        return added, heard, deleted, gone
+
+    added, heard, deleted, gone = asyncio.run(scenario())
+    assert heard.item_id == added.item.id
+    assert overlap(heard.transcript, " ".join(RECORDING_WORDS)) >= 0.7, heard.transcript
+    assert deleted.item_id == added.item.id
+    assert gone.error.code == "item_not_found" and gone.error.event_id == "evt_gone"
+
+
+def test_server_vad_idle_timeout_answers_a_silent_caller(vox):
+    async def scenario():
+        async with client(vox).realtime.connect(model="gpt-realtime") as connection:
+            await connection.session.update(session={"type": "realtime", **GREEDY, "audio": {"input": {
+                "turn_detection": {"type": "server_vad", "idle_timeout_ms": 5000}}}})
+            await until(connection, "session.updated")
+            started = time.monotonic()
+            await connection.input_audio_buffer.append(audio=b64(silence(1.0)))
+            events = await until(connection, "response.done", timeout=30)
+        return time.monotonic() - started, events
+
+    waited, events = asyncio.run(scenario())
+    kinds = [e.type for e in events]
+    assert "input_audio_buffer.timeout_triggered" in kinds, kinds
+    assert kinds.index("input_audio_buffer.timeout_triggered") < kinds.index("response.created")
+    assert 4.5 < waited < 15, waited
+
+
+def test_the_beta_sessions_route_mints_a_client_secret(vox):
+    sync = OpenAI(base_url=f"{vox.url}/v1", api_key=API_KEY, max_retries=0)
+    session = sync.beta.realtime.sessions.create(model="gpt-4o-realtime-preview", voice="shimmer",
+                                                  modalities=["text", "audio"])
+    assert session.voice == "shimmer"
+    assert session.client_secret.value.startswith("ek_")
+
+    async def open_with(key):
+        url = vox.url.replace("http", "ws") + "/v1/realtime?model=gpt-4o-realtime-preview"
+        async with websockets.connect(url, additional_headers={"Authorization": f"Bearer {key}",
+                                                               "OpenAI-Beta": "realtime=v1"}) as ws:
+            return json.loads(await ws.recv())
+
+    created = asyncio.run(open_with(session.client_secret.value))
+    assert created["type"] == "session.created" and created["session"]["voice"] == "shimmer"

@@ -241,26 +241,41 @@ impl Session {
     }
 
     fn is_recognising_early(&self) -> bool {
-        matches!(&self.speculation, Some(Speculation { early: Early::Recognising(_), .. }))
+        matches!(
+            &self.speculation,
+            Some(Speculation {
+                early: Early::Recognising(_),
+                ..
+            })
+        )
     }
 
     async fn early_result(speculation: &mut Option<Speculation>) -> Hearing {
         match speculation {
-            Some(Speculation { early: Early::Recognising(task), .. }) => {
-                task.await.unwrap_or_else(|e| Err(ApiError::internal(e)))
-            }
+            Some(Speculation {
+                early: Early::Recognising(task),
+                ..
+            }) => task.await.unwrap_or_else(|e| Err(ApiError::internal(e))),
             _ => std::future::pending().await,
         }
     }
 
     /// The pause's recognition is in: start the answer it would get, held until the turn ends.
     fn on_early(&mut self, heard: Hearing) {
-        let Some(speculation) = &mut self.speculation else { return };
+        let Some(speculation) = &mut self.speculation else {
+            return;
+        };
         speculation.early = Early::Heard(heard.clone());
         let at_ms = speculation.at_ms;
-        let respond = self.config.turn_detection.as_ref().is_some_and(|t| t.create_response);
+        let respond = self
+            .config
+            .turn_detection
+            .as_ref()
+            .is_some_and(|t| t.create_response);
         let idle = self.response.is_none() && self.queued_response.is_none() && self.recognitions.is_empty();
-        let (Ok(heard), Some(turn), true, true) = (heard, &self.turn, respond, idle) else { return };
+        let (Ok(heard), Some(turn), true, true) = (heard, &self.turn, respond, idle) else {
+            return;
+        };
         if heard.text.is_empty() {
             return;
         }
@@ -837,6 +852,11 @@ impl Session {
                             &vox_protocol::audio::OPENAI_VOICES,
                             "response.voice",
                         )
+                    })
+                    // The session's speed scales the voice's own.
+                    .map(|mut profile| {
+                        profile.speed *= config.speed;
+                        profile
                     })?,
             ),
             false => None,
