@@ -13,6 +13,7 @@ use serde::Deserialize;
 use vox_server::auth::KeyRing;
 use vox_server::{Deployment, ServerSettings, defaults};
 
+use crate::auth_config::AuthConfig;
 use crate::door_config::{Door, DoorConfig};
 use crate::models::ModelLocation;
 
@@ -89,6 +90,10 @@ pub struct ServeConfig {
     #[command(flatten)]
     pub door: DoorConfig,
 
+    /// `[auth]`: named keys and trusted token issuers.
+    #[command(flatten)]
+    pub auth: AuthConfig,
+
     /// Voices by name (file only): new ids, or OpenAI names given another speaker.
     #[arg(skip)]
     pub voices: BTreeMap<String, VoiceSettings>,
@@ -122,6 +127,9 @@ fn normal_speed() -> f64 {
 pub struct Config {
     pub addr: SocketAddr,
     pub api_keys: Vec<String>,
+    /// `[[auth.keys]]`.
+    pub named_keys: Vec<vox_server::auth::NamedKey>,
+    pub issuers: Vec<vox_server::auth::IssuerConfig>,
     pub insecure_no_auth: bool,
     pub tls: Option<vox_server::door::TlsFiles>,
     pub home: PathBuf,
@@ -165,6 +173,7 @@ impl ServeConfig {
             llm_context: self.llm_context.or(file.llm_context),
             models: self.models.over(file.models),
             door: self.door.over(file.door),
+            auth: self.auth.over(file.auth),
             deployments: file.deployments.into_iter().chain(self.deployments).collect(),
             voices: file.voices.into_iter().chain(self.voices).collect(),
         }
@@ -178,10 +187,14 @@ impl ServeConfig {
             .map(|k| k.trim().to_string())
             .filter(|k| !k.is_empty())
             .collect();
-        if api_keys.is_empty() && !addr.ip().is_loopback() && !self.insecure_no_auth {
+        let named_keys = self.auth.named_keys()?;
+        let issuers = self.auth.issuers()?;
+        let open = api_keys.is_empty() && named_keys.is_empty() && issuers.is_empty();
+        if open && !addr.ip().is_loopback() && !self.insecure_no_auth {
             bail!(
                 "refusing to listen on {addr} without API keys: anyone who reaches it could use it. \
-                 Set --api-key or VOX_API_KEYS, listen on 127.0.0.1, or pass --insecure-no-auth"
+                 Set --api-key or VOX_API_KEYS, [[auth.keys]] or a token issuer, listen on \
+                 127.0.0.1, or pass --insecure-no-auth"
             );
         }
         let tls = match (self.tls_cert, self.tls_key) {
@@ -230,6 +243,8 @@ impl ServeConfig {
             llm_context,
             addr,
             api_keys,
+            named_keys,
+            issuers,
             insecure_no_auth: self.insecure_no_auth,
             tls,
             home,
@@ -304,7 +319,8 @@ impl Config {
     /// `decode_place`: where input audio is decoded (see [`vox_audio::DecodePlace`]).
     pub fn server_settings(&self, decode_place: vox_audio::DecodePlace) -> ServerSettings {
         ServerSettings {
-            keys: KeyRing::new(&self.api_keys),
+            keys: self.key_ring(),
+            issuers: std::sync::Arc::new(vox_server::auth::Issuers::new(self.issuers.clone())),
             deployments: self.deployments.clone(),
             max_audio_bytes: self.max_audio_bytes,
             max_audio_duration: self.max_audio_duration,
@@ -314,6 +330,18 @@ impl Config {
             cors: self.door.cors.clone(),
             max_wait: self.door.max_wait,
         }
+    }
+
+    /// `--api-key`s (named `key-1`, ...) and `[[auth.keys]]`.
+    fn key_ring(&self) -> KeyRing {
+        let mut keys: Vec<_> = self
+            .api_keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| vox_server::auth::NamedKey::from_key(format!("key-{}", i + 1), k))
+            .collect();
+        keys.extend(self.named_keys.iter().cloned());
+        KeyRing::named(keys)
     }
 
     pub fn model_store(&self) -> vox_models::ModelStore {
@@ -327,11 +355,12 @@ impl Config {
     /// A readable summary with the keys counted, never shown.
     pub fn describe(&self) -> String {
         let mut text = format!(
-            "addr = \"{}\"\napi_keys = {} configured\ninsecure_no_auth = {}\ntls = {}\nhome = \"{}\"\n\
+            "addr = \"{}\"\napi_keys = {} configured\nissuers = {:?}\ninsecure_no_auth = {}\ntls = {}\nhome = \"{}\"\n\
              audio_ttl_secs = {}\nmax_audio_bytes = {}\nmax_audio_secs = {}\nmodels_dir = \"{}\"\nthreads = {}\n\
              llm_slots = {}\nllm_context = {}\n",
             self.addr,
-            self.api_keys.len(),
+            self.api_keys.len() + self.named_keys.len(),
+            self.issuers.iter().map(|i| i.issuer.as_str()).collect::<Vec<_>>(),
             self.insecure_no_auth,
             match &self.tls {
                 Some(files) => format!("{{ cert = {:?}, key = {:?} }}", files.cert, files.key),

@@ -1,5 +1,6 @@
 //! `vox`: the one place where configuration, the store and concrete engines are wired together.
 
+mod auth_config;
 mod client;
 mod config;
 mod door_config;
@@ -41,6 +42,15 @@ enum Command {
     /// Inspect configuration files.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Make API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Print a new random key and the `[[auth.keys]]` entry (its SHA-256) that admits it.
+    Add { name: String },
 }
 
 #[derive(Subcommand)]
@@ -63,6 +73,9 @@ fn main() -> ExitCode {
             vox_asr_whisper::run_child(&model_dir, threads).map_err(Into::into)
         }
         Command::Config(ConfigCommand::Check { file }) => config::check_file(&file),
+        Command::Keys(KeysCommand::Add { name }) => {
+            auth_config::new_key(&name).map(|printed| print!("{printed}"))
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

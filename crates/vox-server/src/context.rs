@@ -108,11 +108,12 @@ pub async fn azure_deployment_door(
 
 async fn admit(state: &AppState, family: RouteFamily, mut request: Request, next: Next) -> Response {
     let shape = family.error_shape();
-    let caller = match state.settings().keys.check(request.headers()) {
-        Verdict::Allowed(owner) => owner,
-        Verdict::MissingKey => return ApiError::missing_key(shape).into_response(),
-        Verdict::InvalidKey(redacted) => return ApiError::invalid_key(shape, &redacted).into_response(),
+    let settings = state.settings();
+    let caller = match crate::auth::authenticate(&settings.keys, &settings.issuers, request.headers()).await {
+        Verdict::Allowed(caller) => caller,
+        refused => return ApiError::refused(shape, refused).into_response(),
     };
+    tracing::debug!(caller = %caller.name, "caller admitted");
     // A connection that carried a valid key is a caller's, kept over anonymous ones at the cap.
     if let Some(crate::door::ConnectionTag(connection)) = request.extensions().get() {
         connection.mark_authenticated();
@@ -125,7 +126,10 @@ async fn admit(state: &AppState, family: RouteFamily, mut request: Request, next
     if !state.has_started() {
         return ApiError::not_ready().into_response();
     }
-    request.extensions_mut().insert(RequestContext { family, caller });
+    request.extensions_mut().insert(RequestContext {
+        family,
+        caller: caller.owner,
+    });
     next.run(request).await
 }
 

@@ -109,6 +109,36 @@ impl ApiError {
         }
     }
 
+    /// A request the door refused: no key, a wrong key, or a token that did not verify.
+    pub fn refused(shape: ErrorShape, verdict: crate::auth::Verdict) -> Self {
+        use crate::auth::Verdict;
+        match verdict {
+            Verdict::MissingKey | Verdict::Allowed(_) => Self::missing_key(shape),
+            Verdict::InvalidKey(redacted) => Self::invalid_key(shape, &redacted),
+            Verdict::InvalidToken(reason) => Self::invalid_token(shape, &reason),
+        }
+    }
+
+    /// `reason` says what was wrong with the token; the token itself is never echoed.
+    pub fn invalid_token(shape: ErrorShape, reason: &str) -> Self {
+        match shape {
+            ErrorShape::Azure => Self::azure(
+                StatusCode::UNAUTHORIZED,
+                "401",
+                format!(
+                    "Unauthorized. Access token is missing, invalid, audience is incorrect, or have \
+                     expired: {reason}."
+                ),
+            ),
+            ErrorShape::OpenAi => Self::openai(
+                StatusCode::UNAUTHORIZED,
+                INVALID_REQUEST,
+                format!("Invalid bearer token: {reason}."),
+            )
+            .with_code("invalid_token"),
+        }
+    }
+
     fn azure_access_denied() -> Self {
         Self::azure(
             StatusCode::UNAUTHORIZED,

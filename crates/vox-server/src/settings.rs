@@ -149,6 +149,8 @@ impl Deployment {
 #[derive(Debug, Clone)]
 pub struct ServerSettings {
     pub keys: KeyRing,
+    /// Identity providers whose bearer tokens are accepted beside the keys.
+    pub issuers: std::sync::Arc<crate::auth::Issuers>,
     pub deployments: Vec<Deployment>,
     pub max_audio_bytes: usize,
     pub max_audio_duration: Duration,

@@ -11,6 +11,15 @@ impl Owner {
         Self(format!("key:{}", hex::encode(Sha256::digest(key.as_bytes()))))
     }
 
+    /// The identity of a caller an identity provider vouched for: its issuer and subject.
+    pub fn from_identity(issuer: &str, subject: &str) -> Self {
+        let issuer = issuer.trim_end_matches('/');
+        Self(format!(
+            "id:{}",
+            hex::encode(Sha256::digest(format!("{issuer}|{subject}").as_bytes()))
+        ))
+    }
+
     /// The single identity of a server that runs without keys (loopback only).
     pub fn anonymous() -> Self {
         Self("anonymous".into())

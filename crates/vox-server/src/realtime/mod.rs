@@ -93,7 +93,7 @@ async fn connect(
     headers: &HeaderMap,
     ws: Upgrade,
 ) -> Response {
-    match prepare(state, &family, model, query, headers) {
+    match prepare(state, &family, model, query, headers).await {
         Ok(setup) => match ws {
             Ok(ws) => upgrade(ws, setup),
             Err(_) => ApiError::websocket_expected()
@@ -104,7 +104,7 @@ async fn connect(
     }
 }
 
-fn prepare(
+async fn prepare(
     state: &AppState,
     family: &RouteFamily,
     model: Option<String>,
@@ -113,7 +113,7 @@ fn prepare(
 ) -> Result<session::Setup, ApiError> {
     let shape = family.error_shape();
     let protocols = offered_protocols(headers);
-    let grant = authenticate(state, shape, headers, query, &protocols)?;
+    let grant = authenticate(state, shape, headers, query, &protocols).await?;
     if !state.has_started() {
         return Err(ApiError::not_ready());
     }
@@ -157,7 +157,7 @@ fn upgrade(ws: WebSocketUpgrade, setup: session::Setup) -> Response {
 
 /// The key in a header, the `api-key` query parameter or the key subprotocol; a live client
 /// secret opens a session as the caller that minted it.
-fn authenticate(
+async fn authenticate(
     state: &AppState,
     shape: ErrorShape,
     headers: &HeaderMap,
@@ -180,13 +180,13 @@ fn authenticate(
     {
         return Ok(grant);
     }
-    match state.settings().keys.check(&presented) {
-        Verdict::Allowed(owner) => Ok(Grant {
-            owner,
+    let settings = state.settings();
+    match crate::auth::authenticate(&settings.keys, &settings.issuers, &presented).await {
+        Verdict::Allowed(caller) => Ok(Grant {
+            owner: caller.owner,
             session: serde_json::Value::Null,
         }),
-        Verdict::MissingKey => Err(ApiError::missing_key(shape)),
-        Verdict::InvalidKey(redacted) => Err(ApiError::invalid_key(shape, &redacted)),
+        refused => Err(ApiError::refused(shape, refused)),
     }
 }
 

@@ -48,6 +48,7 @@ fn harness() -> &'static Harness {
         let store = std::sync::Arc::new(EmbeddedStore::open(&dir.path().join("audio.redb")).unwrap());
         let settings = ServerSettings {
             keys: KeyRing::new(&[KEY]),
+            issuers: Default::default(),
             deployments: vec![Deployment::default_deployment(), Deployment::text_deployment()],
             max_audio_bytes: 16 * 1024,
             max_audio_duration: Duration::from_secs(60),

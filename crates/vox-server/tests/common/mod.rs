@@ -60,6 +60,7 @@ pub fn server_with(ready: bool, deployments: Vec<Deployment>) -> TestServer {
 pub fn settings() -> ServerSettings {
     ServerSettings {
         keys: KeyRing::new(&[KEY, OTHER_KEY]),
+        issuers: Default::default(),
         deployments: vec![Deployment::default_deployment(), text_deployment()],
         max_audio_bytes: MAX_AUDIO,
         max_audio_duration: Duration::from_secs(60),
