@@ -54,12 +54,12 @@ ensure_intel_mkl() {
 
 # The official SDKs the end-to-end tests use as clients.
 ensure_test_clients() {
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import openai, pytest, hibari, h2, websockets' 2>/dev/null; then
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import openai, pytest, hibari, h2, websockets, azure.identity, jwt, cryptography' 2>/dev/null; then
     step "installing the Python test clients into .venv"
     python3 -m venv .venv
     .venv/bin/pip install -q -r tests/e2e/python/requirements.txt
   fi
-  if [ ! -d tests/e2e/node/node_modules/openai ] || [ ! -d tests/e2e/node/node_modules/ws ]; then
+  if [ ! -d tests/e2e/node/node_modules/openai ] || [ ! -d tests/e2e/node/node_modules/ws ] || [ ! -d tests/e2e/node/node_modules/@azure/identity ]; then
     step "installing the npm test clients"
     (cd tests/e2e/node && npm ci --no-audit --no-fund)
   fi
