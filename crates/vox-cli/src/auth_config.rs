@@ -43,6 +43,31 @@ pub struct AuthConfig {
     #[serde(skip)]
     pub jwt_jwks: Option<String>,
 
+    /// Requests a caller (a key's name, or an identity) may make per minute; over it, 429
+    /// with Retry-After and x-ratelimit-* headers [default: unlimited].
+    #[arg(
+        long = "caller-requests-per-minute",
+        env = "VOX_CALLER_REQUESTS_PER_MINUTE",
+        value_name = "N"
+    )]
+    pub requests_per_minute: Option<u32>,
+
+    /// Requests one caller may have in flight (a stream counts until it ends) [default: unlimited].
+    #[arg(
+        long = "caller-max-requests",
+        env = "VOX_CALLER_MAX_REQUESTS",
+        value_name = "N"
+    )]
+    pub max_requests: Option<usize>,
+
+    /// Realtime sessions one caller may have open [default: unlimited].
+    #[arg(
+        long = "caller-max-realtime-sessions",
+        env = "VOX_CALLER_MAX_REALTIME_SESSIONS",
+        value_name = "N"
+    )]
+    pub max_realtime_sessions: Option<usize>,
+
     #[arg(skip)]
     pub keys: Vec<KeyEntry>,
 
@@ -88,9 +113,26 @@ impl AuthConfig {
                 self.jwt_audience
             },
             jwt_jwks: self.jwt_jwks.or(file.jwt_jwks),
+            requests_per_minute: self.requests_per_minute.or(file.requests_per_minute),
+            max_requests: self.max_requests.or(file.max_requests),
+            max_realtime_sessions: self.max_realtime_sessions.or(file.max_realtime_sessions),
             keys: file.keys.into_iter().chain(self.keys).collect(),
             issuers: file.issuers.into_iter().chain(self.issuers).collect(),
         }
+    }
+
+    pub fn caller_limits(&self) -> anyhow::Result<vox_server::auth::limits::CallerLimits> {
+        if self.requests_per_minute == Some(0)
+            || self.max_requests == Some(0)
+            || self.max_realtime_sessions == Some(0)
+        {
+            bail!("a caller limit of 0 would refuse everyone: leave it out for no limit");
+        }
+        Ok(vox_server::auth::limits::CallerLimits {
+            requests_per_minute: self.requests_per_minute,
+            max_requests: self.max_requests,
+            max_realtime_sessions: self.max_realtime_sessions,
+        })
     }
 
     pub fn named_keys(&self) -> anyhow::Result<Vec<NamedKey>> {

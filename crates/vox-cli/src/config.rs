@@ -130,6 +130,7 @@ pub struct Config {
     /// `[[auth.keys]]`.
     pub named_keys: Vec<vox_server::auth::NamedKey>,
     pub issuers: Vec<vox_server::auth::IssuerConfig>,
+    pub caller_limits: vox_server::auth::limits::CallerLimits,
     pub insecure_no_auth: bool,
     pub tls: Option<vox_server::door::TlsFiles>,
     pub home: PathBuf,
@@ -189,6 +190,7 @@ impl ServeConfig {
             .collect();
         let named_keys = self.auth.named_keys()?;
         let issuers = self.auth.issuers()?;
+        let caller_limits = self.auth.caller_limits()?;
         let open = api_keys.is_empty() && named_keys.is_empty() && issuers.is_empty();
         if open && !addr.ip().is_loopback() && !self.insecure_no_auth {
             bail!(
@@ -245,6 +247,7 @@ impl ServeConfig {
             api_keys,
             named_keys,
             issuers,
+            caller_limits,
             insecure_no_auth: self.insecure_no_auth,
             tls,
             home,
@@ -321,6 +324,7 @@ impl Config {
         ServerSettings {
             keys: self.key_ring(),
             issuers: std::sync::Arc::new(vox_server::auth::Issuers::new(self.issuers.clone())),
+            caller_limits: self.caller_limits,
             deployments: self.deployments.clone(),
             max_audio_bytes: self.max_audio_bytes,
             max_audio_duration: self.max_audio_duration,

@@ -39,6 +39,8 @@ impl RouteFamily {
 pub struct RequestContext {
     pub family: RouteFamily,
     pub caller: Owner,
+    /// The key's name or the identity, for logs and limits (never the key).
+    pub caller_name: String,
 }
 
 impl RequestContext {
@@ -113,6 +115,15 @@ async fn admit(state: &AppState, family: RouteFamily, mut request: Request, next
         Verdict::Allowed(caller) => caller,
         refused => return ApiError::refused(shape, refused).into_response(),
     };
+    let (held, rate) = match state.callers().admit_request(&caller.name) {
+        Ok(admitted) => admitted,
+        Err(refusal) => {
+            state.metrics().caller_request(&caller.name, false);
+            tracing::info!(caller = %caller.name, ?refusal, "refused: the caller's limit");
+            return crate::auth::limits_response::refused(shape, &refusal);
+        }
+    };
+    state.metrics().caller_request(&caller.name, true);
     tracing::debug!(caller = %caller.name, "caller admitted");
     // A connection that carried a valid key is a caller's, kept over anonymous ones at the cap.
     if let Some(crate::door::ConnectionTag(connection)) = request.extensions().get() {
@@ -129,8 +140,9 @@ async fn admit(state: &AppState, family: RouteFamily, mut request: Request, next
     request.extensions_mut().insert(RequestContext {
         family,
         caller: caller.owner,
+        caller_name: caller.name,
     });
-    next.run(request).await
+    crate::auth::limits_response::holding(next.run(request).await, held, rate)
 }
 
 /// Any non-empty `api-version`: Azure's dated versions keep coming, and all of them carry the

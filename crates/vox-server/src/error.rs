@@ -109,6 +109,15 @@ impl ApiError {
         }
     }
 
+    /// A caller over one of its own limits (not the server's load): 429 with `Retry-After`.
+    pub fn caller_limited(message: String, retry_after_secs: u64) -> Self {
+        Self {
+            retry_after_secs: Some(retry_after_secs),
+            ..Self::openai(StatusCode::TOO_MANY_REQUESTS, "requests", message)
+                .with_code("rate_limit_exceeded")
+        }
+    }
+
     /// A request the door refused: no key, a wrong key, or a token that did not verify.
     pub fn refused(shape: ErrorShape, verdict: crate::auth::Verdict) -> Self {
         use crate::auth::Verdict;

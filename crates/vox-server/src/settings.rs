@@ -151,6 +151,8 @@ pub struct ServerSettings {
     pub keys: KeyRing,
     /// Identity providers whose bearer tokens are accepted beside the keys.
     pub issuers: std::sync::Arc<crate::auth::Issuers>,
+    /// Per caller (key name or identity): requests per minute, in flight, realtime sessions.
+    pub caller_limits: crate::auth::limits::CallerLimits,
     pub deployments: Vec<Deployment>,
     pub max_audio_bytes: usize,
     pub max_audio_duration: Duration,

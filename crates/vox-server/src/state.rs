@@ -29,6 +29,7 @@ struct Inner {
     ready: watch::Receiver<bool>,
     started_at: u64,
     client_secrets: crate::realtime::ClientSecrets,
+    callers: Arc<crate::auth::limits::CallerMeter>,
 }
 
 impl AppState {
@@ -40,6 +41,7 @@ impl AppState {
         ready: watch::Receiver<bool>,
     ) -> Self {
         let engines = engines.into();
+        let settings_limits = settings.caller_limits;
         let metrics = Metrics::new();
         engines.report_queue_waits(&metrics.stages);
         let inner = Inner {
@@ -51,6 +53,7 @@ impl AppState {
             ready,
             started_at: unix_now(),
             client_secrets: Default::default(),
+            callers: crate::auth::limits::CallerMeter::new(settings_limits),
         };
         Self {
             inner: Arc::new(inner),
@@ -78,6 +81,11 @@ impl AppState {
 
     pub fn store(&self) -> &dyn AudioStore {
         self.inner.store.as_ref()
+    }
+
+    /// What each caller has used of its limits.
+    pub fn callers(&self) -> &Arc<crate::auth::limits::CallerMeter> {
+        &self.inner.callers
     }
 
     /// Ephemeral keys minted for realtime clients.

@@ -3,6 +3,8 @@
 
 pub mod jwks;
 pub mod jwt;
+pub mod limits;
+pub mod limits_response;
 
 use axum::http::HeaderMap;
 use sha2::{Digest, Sha256};

@@ -43,7 +43,16 @@ pub struct Metrics {
     connections_open: Gauge,
     connections_closed: Family<ReasonLabels, Counter>,
     realtime_sessions: Gauge,
+    caller_requests: Family<CallerLabels, Counter>,
     pub stages: StageMetrics,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, prometheus_client::encoding::EncodeLabelSet)]
+pub struct CallerLabels {
+    /// The key's name or the identity, never the key.
+    pub caller: String,
+    /// `admitted` or `limited`.
+    pub outcome: String,
 }
 
 impl Metrics {
@@ -83,8 +92,15 @@ impl Metrics {
             "Realtime WebSocket sessions open now",
             realtime_sessions.clone(),
         );
+        let caller_requests = Family::<CallerLabels, Counter>::default();
+        registry.register(
+            "caller_requests",
+            "API requests by caller (key name or identity) and outcome (admitted, limited)",
+            caller_requests.clone(),
+        );
         let stages = StageMetrics::register(&mut registry);
         Self {
+            caller_requests,
             realtime_sessions,
             registry,
             stages,
@@ -101,6 +117,14 @@ impl Metrics {
                 reason: reason.to_string(),
             })
             .inc();
+    }
+
+    pub fn caller_request(&self, caller: &str, admitted: bool) {
+        let labels = CallerLabels {
+            caller: caller.to_string(),
+            outcome: if admitted { "admitted" } else { "limited" }.to_string(),
+        };
+        self.caller_requests.get_or_create(&labels).inc();
     }
 
     /// A realtime session opened (+1) or ended (-1).

@@ -117,6 +117,10 @@ async fn prepare(
     if !state.has_started() {
         return Err(ApiError::not_ready());
     }
+    let held = state
+        .callers()
+        .admit_session(&grant.name)
+        .map_err(|refusal| crate::auth::limits_response::error(&refusal).0.shaped(shape))?;
     let model = model.unwrap_or_else(|| crate::defaults::REALTIME_DEPLOYMENT.to_string());
     let deployment = find_deployment(state, family, &model)?;
     let engines = state.engines_for(deployment);
@@ -141,6 +145,7 @@ async fn prepare(
         dialect: if beta { Dialect::Beta } else { Dialect::Ga },
         grant,
         engines,
+        held,
         subprotocol: protocols.iter().any(|p| p == SUBPROTOCOL),
     })
 }
@@ -184,6 +189,7 @@ async fn authenticate(
     match crate::auth::authenticate(&settings.keys, &settings.issuers, &presented).await {
         Verdict::Allowed(caller) => Ok(Grant {
             owner: caller.owner,
+            name: caller.name,
             session: serde_json::Value::Null,
         }),
         refused => Err(ApiError::refused(shape, refused)),
@@ -294,6 +300,7 @@ fn mint(
     };
     let grant = Grant {
         owner: context.caller.clone(),
+        name: context.caller_name.clone(),
         session,
     };
     let value = state

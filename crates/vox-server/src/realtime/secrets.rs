@@ -20,6 +20,8 @@ const MAX_LIVE: usize = 100_000;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grant {
     pub owner: Owner,
+    /// The caller's key name or identity (of the minting caller, for a secret).
+    pub name: String,
     pub session: serde_json::Value,
 }
 
@@ -72,6 +74,7 @@ mod tests {
         let secrets = ClientSecrets::default();
         let grant = Grant {
             owner: Owner::from_api_key("k"),
+            name: "key-1".into(),
             session: serde_json::json!({"voice": "echo"}),
         };
         let live = secrets.mint(grant.clone(), Duration::from_secs(60)).unwrap();

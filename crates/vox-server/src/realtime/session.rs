@@ -72,6 +72,8 @@ pub struct Setup {
     pub dialect: Dialect,
     pub grant: Grant,
     pub engines: Engines,
+    /// The caller's place among its realtime sessions, given back when the session ends.
+    pub held: crate::auth::limits::Held,
     /// The client offered the `realtime` subprotocol (selected in the answer).
     pub subprotocol: bool,
 }
@@ -141,6 +143,8 @@ struct Turn {
 }
 
 struct Session {
+    /// The caller's place among its sessions, until this one ends.
+    _held: crate::auth::limits::Held,
     state: AppState,
     engines: Engines,
     out: Outbox,
@@ -177,6 +181,7 @@ impl Session {
         let input = InputBuffer::new(config.input_format);
         let now = Instant::now();
         let mut session = Self {
+            _held: setup.held,
             state: setup.state,
             engines: setup.engines,
             out: Outbox(out),

@@ -49,6 +49,7 @@ fn harness() -> &'static Harness {
         let settings = ServerSettings {
             keys: KeyRing::new(&[KEY]),
             issuers: Default::default(),
+            caller_limits: Default::default(),
             deployments: vec![Deployment::default_deployment(), Deployment::text_deployment()],
             max_audio_bytes: 16 * 1024,
             max_audio_duration: Duration::from_secs(60),

@@ -61,6 +61,7 @@ pub fn settings() -> ServerSettings {
     ServerSettings {
         keys: KeyRing::new(&[KEY, OTHER_KEY]),
         issuers: Default::default(),
+        caller_limits: Default::default(),
         deployments: vec![Deployment::default_deployment(), text_deployment()],
         max_audio_bytes: MAX_AUDIO,
         max_audio_duration: Duration::from_secs(60),
