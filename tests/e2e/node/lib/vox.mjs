@@ -1,5 +1,5 @@
 // Starts the real `vox` binary on a free port for the tests.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -42,4 +42,22 @@ export async function startVox({ args = [] } = {}) {
     return code;
   };
   return { url, stop };
+}
+
+/** Vox over https with a fresh self-signed certificate for localhost and 127.0.0.1 (made with
+ * openssl). `cert` is the file a client trusts through NODE_EXTRA_CA_CERTS. */
+export async function startVoxWithTls() {
+  const folder = mkdtempSync(join(tmpdir(), 'vox-node-tls-'));
+  const cert = join(folder, 'cert.pem');
+  const key = join(folder, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  const vox = await startVox({ args: ['--tls-cert', cert, '--tls-key', key] });
+  const stop = async () => {
+    const code = await vox.stop();
+    rmSync(folder, { recursive: true, force: true });
+    return code;
+  };
+  return { url: vox.url, cert, stop };
 }

@@ -3,28 +3,19 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startVox, API_KEY } from '../lib/vox.mjs';
+import { startVoxWithTls, API_KEY } from '../lib/vox.mjs';
 
 const CLIENT = join(import.meta.dirname, '../lib/https-client.mjs');
 let vox;
-let folder;
 let cert;
 
 before(async () => {
-  folder = mkdtempSync(join(tmpdir(), 'vox-node-tls-'));
-  cert = join(folder, 'cert.pem');
-  const key = join(folder, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
-  vox = await startVox({ args: ['--tls-cert', cert, '--tls-key', key] });
+  vox = await startVoxWithTls();
+  cert = vox.cert;
 });
 after(async () => {
   assert.equal(await vox.stop(), 0, 'vox shuts down cleanly');
-  rmSync(folder, { recursive: true, force: true });
 });
 
 function runClient(extraEnv) {
