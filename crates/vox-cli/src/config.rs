@@ -41,6 +41,10 @@ pub struct ServeConfig {
     #[arg(long, env = "VOX_INSECURE_NO_AUTH")]
     pub insecure_no_auth: bool,
 
+    /// Do not serve the chat playground (the web page at `/`); the API is unchanged.
+    #[arg(long, env = "VOX_NO_PLAYGROUND")]
+    pub no_playground: bool,
+
     /// TLS certificate chain, PEM: Vox then serves https:// (and wss://), HTTP/2 and HTTP/1.1.
     /// Re-read on SIGHUP.
     #[arg(long, env = "VOX_TLS_CERT", value_name = "FILE")]
@@ -132,6 +136,7 @@ pub struct Config {
     pub issuers: Vec<vox_server::auth::IssuerConfig>,
     pub caller_limits: vox_server::auth::limits::CallerLimits,
     pub insecure_no_auth: bool,
+    pub playground: bool,
     pub tls: Option<vox_server::door::TlsFiles>,
     pub home: PathBuf,
     pub audio_ttl: Duration,
@@ -162,6 +167,7 @@ impl ServeConfig {
                 self.api_keys
             },
             insecure_no_auth: self.insecure_no_auth || file.insecure_no_auth,
+            no_playground: self.no_playground || file.no_playground,
             tls_cert: self.tls_cert.or(file.tls_cert),
             tls_key: self.tls_key.or(file.tls_key),
             home: self.home.or(file.home),
@@ -249,6 +255,7 @@ impl ServeConfig {
             issuers,
             caller_limits,
             insecure_no_auth: self.insecure_no_auth,
+            playground: !self.no_playground,
             tls,
             home,
             audio_ttl: Duration::from_secs(ttl),
@@ -333,6 +340,7 @@ impl Config {
             connections: self.door.connections,
             cors: self.door.cors.clone(),
             max_wait: self.door.max_wait,
+            playground: self.playground,
         }
     }
 
@@ -359,13 +367,14 @@ impl Config {
     /// A readable summary with the keys counted, never shown.
     pub fn describe(&self) -> String {
         let mut text = format!(
-            "addr = \"{}\"\napi_keys = {} configured\nissuers = {:?}\ninsecure_no_auth = {}\ntls = {}\nhome = \"{}\"\n\
+            "addr = \"{}\"\napi_keys = {} configured\nissuers = {:?}\ninsecure_no_auth = {}\nplayground = {}\ntls = {}\nhome = \"{}\"\n\
              audio_ttl_secs = {}\nmax_audio_bytes = {}\nmax_audio_secs = {}\nmodels_dir = \"{}\"\nthreads = {}\n\
              llm_slots = {}\nllm_context = {}\n",
             self.addr,
             self.api_keys.len() + self.named_keys.len(),
             self.issuers.iter().map(|i| i.issuer.as_str()).collect::<Vec<_>>(),
             self.insecure_no_auth,
+            self.playground,
             match &self.tls {
                 Some(files) => format!("{{ cert = {:?}, key = {:?} }}", files.cert, files.key),
                 None => "off".to_string(),

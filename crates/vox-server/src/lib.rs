@@ -15,6 +15,7 @@ pub mod engines;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
+pub mod playground;
 pub mod realtime;
 mod routes;
 pub mod settings;

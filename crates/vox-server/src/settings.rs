@@ -163,6 +163,8 @@ pub struct ServerSettings {
     pub cors: crate::cors::CorsOrigins,
     /// A request whose first audio or transcript is expected later than this is refused (429).
     pub max_wait: Duration,
+    /// Serve the chat playground at `/` and `/playground/`.
+    pub playground: bool,
 }
 
 impl ServerSettings {

@@ -49,7 +49,13 @@ pub fn router(state: AppState) -> Router {
         .route("/openai/deployments", get(models::list))
         .route("/openai/audio/voices", get(voices::list))
         .route_layer(from_fn_with_state(state.clone(), azure_versioned_door));
+    let playground = if state.settings().playground {
+        crate::playground::routes()
+    } else {
+        Router::new()
+    };
     Router::new()
+        .merge(playground)
         .nest("/v1", openai)
         .nest("/openai/v1", azure_v1)
         .nest("/openai/deployments/{deployment}", azure_deployment)

@@ -61,6 +61,7 @@ fn harness() -> &'static Harness {
             connections: vox_server::door::ConnectionLimits::default(),
             cors: vox_server::cors::CorsOrigins::default(),
             max_wait: Duration::from_secs(10),
+            playground: true,
         };
         let (_ready, ready) = tokio::sync::watch::channel(true);
         let router = app(AppState::new(settings, EngineSet::default(), store, ready));

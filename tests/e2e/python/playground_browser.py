@@ -1,0 +1,117 @@
+"""Debian's Chromium driven by Playwright, for the playground tests: a fake microphone that
+speaks a real recording, the page opened with a key, screenshots kept as test artifacts."""
+
+import base64
+import json
+import wave
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+from conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "target" / "playground-screenshots"
+TESTDATA = "/usr/share/pocketsphinx/test/data"
+# "he was not an ill disposed young man", 2.99 s, 16 kHz.
+RECORDING = f"{TESTDATA}/librivox/sense_and_sensibility_01_austen_64kb-0880.wav"
+ANSWER_TIMEOUT_MS = 90_000
+
+
+def microphone_file(directory: Path) -> Path:
+    """The recording followed by 4 s of silence: Chromium's fake microphone loops it, so a
+    call hears a question, a pause to answer in, then the question again."""
+    with wave.open(RECORDING) as source:
+        rate, samples = source.getframerate(), source.readframes(source.getnframes())
+    path = directory / "microphone.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1), out.setsampwidth(2), out.setframerate(rate)
+        out.writeframes(samples + bytes(2 * rate * 4))
+    return path
+
+
+def launch(playwright, microphone: Path):
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-audio-capture={microphone}",
+            "--autoplay-policy=no-user-gesture-required",
+        ],
+    )
+
+
+def start_playwright():
+    return sync_playwright().start()
+
+
+def open_playground(browser, url: str, key: str | None) -> Page:
+    """A fresh profile (no remembered key) on the page, the key entered when given."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.goto(f"{url}/")
+    if key is not None:
+        page.get_by_role("textbox", name="API key").fill(key)
+        page.get_by_role("textbox", name="API key").press("Enter")
+    return page
+
+
+def wait_for_lists(page: Page) -> None:
+    page.wait_for_function("() => document.querySelectorAll('#deployment option').length > 0 && "
+                           "document.querySelectorAll('#voice option').length > 0")
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def wait_for_spoken_answer(page: Page, index: int):
+    """The `index`-th assistant turn once its audio element is there (the answer is complete)."""
+    turn = page.locator("li.turn.assistant").nth(index)
+    turn.locator("audio").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_function(
+        "i => !document.querySelectorAll('li.turn.assistant')[i].classList.contains('pending')", arg=index,
+        timeout=ANSWER_TIMEOUT_MS)
+    return turn
+
+
+def audio_duration(element) -> float:
+    """The duration of `element`'s audio, or of the <audio> inside it."""
+    audio = element if element.evaluate("e => e.tagName") == "AUDIO" else element.locator("audio")
+    return audio.evaluate(
+        "a => a.readyState >= 1 ? a.duration : new Promise(r => a.addEventListener('loadedmetadata', () => r(a.duration)))"
+    )
+
+
+def audio_bytes(locator) -> bytes:
+    """The bytes behind an <audio> element's blob URL, as the page holds them."""
+    data = locator.evaluate(
+        """async a => {
+            const bytes = new Uint8Array(await (await fetch(a.src)).arrayBuffer());
+            let s = ''; for (const b of bytes) s += String.fromCharCode(b);
+            return btoa(s);
+        }"""
+    )
+    return base64.b64decode(data)
+
+
+def chat_requests(page: Page) -> list[dict]:
+    """Records the JSON body of every chat completion the page sends."""
+    bodies = []
+
+    def keep(request):
+        if request.url.endswith("/v1/chat/completions") and request.method == "POST":
+            bodies.append(json.loads(request.post_data))
+
+    page.on("request", keep)
+    return bodies
+
+
+def error_text(page: Page, timeout_ms: int = 30_000) -> str:
+    alert = page.get_by_role("alert")
+    alert.wait_for(state="visible", timeout=timeout_ms)
+    return alert.inner_text()
