@@ -4,6 +4,7 @@ audio id, the voice preview, the code view (run as written), a voice call over t
 socket, and every error in plain words."""
 
 import io
+import json
 import os
 import subprocess
 import tempfile
@@ -242,33 +243,45 @@ def test_clear_chat_starts_over(vox, page):
     assert [m["role"] for m in requests[1]["messages"]] == ["system", "user"]
 
 
-def test_a_voice_call_takes_turns_and_shows_both_transcripts(vox, page):
+def test_a_voice_call_takes_turns_shows_both_transcripts_and_stops_when_spoken_over(vox, page):
+    # A long answer, so that the looping microphone speaks again while it plays.
+    page.get_by_label("Sample instructions").select_option(label="Storyteller")
+    sent = []
+    page.on("websocket", lambda socket: socket.on("framesent", lambda payload: sent.append(payload)))
     page.get_by_role("button", name="Start call").click()
     page.get_by_role("button", name="End call").wait_for()
-    user_turn = page.locator("li.turn.user").filter(has_text="You (call)").first
     page.wait_for_function(
-        "() => [...document.querySelectorAll('li.turn.user .text')].some(p => p.textContent.length > 3 && p.textContent !== '…')",
+        "() => [...document.querySelectorAll('li.turn.user .text')].some(p => p.textContent.length > 3)",
         timeout=60_000,
     )
-    said = user_turn.locator(".text").inner_text()
+    said = page.locator("li.turn.user .text").first.inner_text()
     assert overlap(said, " ".join(RECORDING_WORDS)) >= 0.5, said
-    answer = page.locator("li.turn.assistant").filter(has_text="Vox (call)").first
-    answer.locator(".text").wait_for(timeout=60_000)
+    answer = page.locator("li.turn.assistant").first
+    answer.get_by_text("first audio").wait_for(timeout=60_000)
     page.wait_for_function(
-        "() => { const t = document.querySelector('li.turn.assistant .text'); return t && t.textContent.trim().length > 0 }",
-        timeout=60_000,
-    )
+        "() => document.querySelector('li.turn.assistant .text').textContent.trim().length > 0", timeout=10_000)
     screenshot(page, "07-voice-call")
+    # The recording starts again over the answer: playback stops and the server hears how much was heard.
+    answer.get_by_text("interrupted after").wait_for(timeout=30_000)
+    truncates = [json.loads(p) for p in sent if '"conversation.item.truncate"' in p]
+    assert truncates and truncates[0]["audio_end_ms"] > 0, truncates
+    # The turn keeps what was heard: its audio ends where the caller spoke over it.
+    answer.locator("audio").wait_for(timeout=30_000)
+    heard_secs = truncates[0]["audio_end_ms"] / 1000
+    assert abs(audio_duration(answer) - heard_secs) < 0.05, (audio_duration(answer), heard_secs)
+    assert page.get_by_role("alert").is_hidden(), page.get_by_role("alert").inner_text()
+    screenshot(page, "08-voice-call-barge-in")
     page.get_by_role("button", name="End call").click()
     page.get_by_text("Call ended.").wait_for()
     assert page.get_by_role("button", name="Start call").is_visible()
+    assert any('"input_audio_buffer.append"' in p for p in sent)
 
 
 def test_a_wrong_key_is_shown_as_a_401(vox, browser):
     page = open_playground(browser, vox.url, "sk-not-a-key")
     text = error_text(page)
     assert "401" in text and "API key" in text, text
-    screenshot(page, "08-wrong-key")
+    screenshot(page, "09-wrong-key")
     page.context.close()
 
 
@@ -280,7 +293,7 @@ def test_a_25_mb_file_is_refused_in_the_page(vox, page, tmp_path):
     text = error_text(page)
     assert "Audio input is about 26214400 bytes, more than the 20971520-byte limit." in text, text
     assert page.locator("#attachment").is_hidden()
-    screenshot(page, "09-too-large")
+    screenshot(page, "10-too-large")
     assert requests == []
 
 
@@ -319,7 +332,7 @@ def test_a_server_gone_is_said_in_plain_words(browser):
         ask(page, "Are you there?")
         text = error_text(page)
         assert "Cannot reach Vox" in text, text
-        screenshot(page, "10-server-gone")
+        screenshot(page, "11-server-gone")
         page.context.close()
 
 

@@ -29,13 +29,15 @@ export class Answer {
     return this.controller.signal.aborted;
   }
 
-  /** Runs the request `body`; resolves when the answer is complete or stopped. */
+  /** Runs the request `body`; resolves when the answer has been heard or was stopped. */
   async run(body) {
     this.sentAt = performance.now();
     const response = await this.api.chat(body, this.controller.signal);
     if (body.stream) await this.readStream(response);
     else await this.readWhole(response, body.audio.format);
     this.turn.complete = true;
+    // The answer runs (and can be stopped) until its last chunk has been heard.
+    if (body.stream) await this.player.drained(this.controller.signal);
   }
 
   async readStream(response) {

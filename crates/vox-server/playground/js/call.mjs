@@ -77,33 +77,60 @@ export class VoiceCall {
     this.onStatus("In call: speak, and pause to let Vox answer.");
   }
 
-  /** The caller spoke over an answer: silence it now and say how much was heard. */
+  /**
+   * The caller spoke over an answer: silence it now and say how much was heard. The answer
+   * may still be arriving or already be complete and only playing (the voice is faster than
+   * real time), so this looks at what is sounding, not at the response.
+   */
   bargeIn() {
-    if (!this.answer || !this.player.playing) return;
+    const answer = this.sounding;
+    if (!answer || !this.player.playing) return;
     const heardMs = this.player.playedMs();
     this.player.stop();
-    if (this.answer.itemId && heardMs > 0) {
-      this.send({ type: "conversation.item.truncate", item_id: this.answer.itemId, content_index: 0, audio_end_ms: heardMs });
+    // What was not heard is not shown or kept: words waiting for their audio are dropped.
+    answer.heardMs = heardMs;
+    if (answer.itemId && heardMs > 0) {
+      this.send({ type: "conversation.item.truncate", item_id: answer.itemId, content_index: 0, audio_end_ms: heardMs });
     }
-    this.answer.view.addNote("interrupted");
+    answer.view.addNote(`interrupted after ${(heardMs / 1000).toFixed(1)} s`);
+    this.settle(answer);
   }
 
   beginAnswer() {
-    this.answer = { view: this.log.addAssistant("Vox (call)"), pcm: [], transcript: "", itemId: null };
+    const view = this.log.addAssistant("Vox (call)");
+    // The call's words join the chat's history as text: realtime items have no chat audio id.
+    const turn = this.conversation.addAssistant();
+    this.answer = { view, turn, pcm: [], pendingWords: "", itemId: null, heardMs: null, settled: false };
+    this.sounding = this.answer;
     this.player.reset();
   }
 
+  /** The response is complete; the turn settles once its audio has been heard. */
   finishAnswer(event) {
     const answer = this.answer;
     if (!answer) return;
     this.answer = null;
-    answer.view.finish();
-    if (answer.pcm.length) answer.view.setAudio(wavBlob(answer.pcm, PCM_RATE), `call-answer-${event.response?.id || "audio"}.wav`);
+    answer.responseId = event.response?.id;
     if (event.response?.status === "failed") this.onError(fromErrorObject(event.response.status_details?.error));
-    if (answer.transcript) {
-      const turn = this.conversation.addAssistant();
-      turn.transcript = answer.transcript;
-    }
+    if (answer.heardMs === null) this.player.at(this.player.nextStart, () => this.settle(answer));
+  }
+
+  /** The turn gets the audio that was heard (all of it, or up to the interruption). */
+  settle(answer) {
+    if (answer.settled) return;
+    answer.settled = true;
+    if (this.sounding === answer) this.sounding = null;
+    answer.view.finish();
+    if (answer.heardMs === null && answer.pendingWords) this.showWords(answer, answer.pendingWords);
+    const pcm = answer.heardMs === null ? answer.pcm : heardPart(answer.pcm, answer.heardMs);
+    if (pcm.length) answer.view.setAudio(wavBlob(pcm, PCM_RATE), `call-answer-${answer.responseId || answer.itemId}.wav`);
+  }
+
+  /** The words of a clause appear as its audio starts to sound, unless spoken over first. */
+  showWords(answer, words) {
+    if (answer.heardMs !== null) return;
+    answer.turn.transcript += words;
+    answer.view.appendText(words);
   }
 
   /** Ends the call from the page: the socket closes, the microphone is released. */
@@ -130,12 +157,14 @@ export class VoiceCall {
   }
 
   release() {
+    // A call ended mid-answer keeps what was heard of it.
+    if (this.sounding && this.player.playing) this.sounding.heardMs = this.player.playedMs();
     this.player?.stop();
     this.tap?.port.close();
     this.source?.disconnect();
     this.tap?.disconnect();
     this.microphone?.getTracks().forEach((track) => track.stop());
-    if (this.answer) this.answer.view.finish();
+    if (this.sounding) this.settle(this.sounding);
   }
 }
 
@@ -164,16 +193,15 @@ const HANDLERS = {
     this.beginAnswer();
   },
   "response.output_audio_transcript.delta"(event) {
-    if (!this.answer) return;
-    this.answer.transcript += event.delta;
-    this.answer.view.appendText(event.delta);
+    if (this.answer) this.answer.pendingWords += event.delta;
   },
   "response.output_text.delta"(event) {
     this.answer?.view.appendText(event.delta);
   },
   "response.output_audio.delta"(event) {
     const answer = this.answer;
-    if (!answer) return;
+    // Audio still in flight after the caller spoke over it is never played.
+    if (!answer || answer.heardMs !== null) return;
     answer.itemId = event.item_id;
     const bytes = base64ToBytes(event.delta);
     answer.pcm.push(bytes);
@@ -181,7 +209,10 @@ const HANDLERS = {
       const secs = (performance.now() - this.speechStoppedAt) / 1000;
       answer.view.addNote(`first audio ${secs.toFixed(2)} s after your turn ended`);
     }
-    this.player.enqueue(bytes);
+    const startsAt = this.player.enqueue(bytes);
+    const words = answer.pendingWords;
+    answer.pendingWords = "";
+    if (words) this.player.at(startsAt, () => this.showWords(answer, words));
   },
   "response.done"(event) {
     this.finishAnswer(event);
@@ -191,3 +222,15 @@ const HANDLERS = {
     this.onError(fromErrorObject(event.error));
   },
 };
+
+/** The first `ms` milliseconds of 24 kHz pcm16 `chunks`. */
+function heardPart(chunks, ms) {
+  let left = Math.floor((ms * PCM_RATE) / 1000) * 2;
+  const heard = [];
+  for (const chunk of chunks) {
+    if (left <= 0) break;
+    heard.push(chunk.subarray(0, Math.min(chunk.byteLength, left)));
+    left -= chunk.byteLength;
+  }
+  return heard;
+}

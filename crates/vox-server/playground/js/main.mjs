@@ -130,6 +130,7 @@ async function answer(userTurn) {
   byId("send").disabled = true;
   try {
     await running.run(body);
+    if (running.stopped) view.addNote("stopped");
   } catch (error) {
     if (running.stopped) {
       view.addNote("stopped");

@@ -41,6 +41,19 @@ export class PcmPlayer {
     setTimeout(callback, delayMs);
   }
 
+  /** Resolves when everything queued has been heard, or at once when `signal` aborts. */
+  drained(signal) {
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, (this.nextStart - this.context.currentTime) * 1000));
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
   get playing() {
     return this.sources.size > 0;
   }
