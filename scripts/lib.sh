@@ -52,9 +52,21 @@ ensure_intel_mkl() {
   rm -rf "$wheels"
 }
 
-# The official SDKs the end-to-end tests use as clients.
+# The browser the playground tests drive: Debian's Chromium (Playwright's own browser download
+# cannot work offline; the tests point Playwright at /usr/bin/chromium).
+ensure_test_browser() {
+  command -v chromium >/dev/null && return
+  step "installing Chromium for the playground tests"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium
+}
+
+# The official SDKs the end-to-end tests use as clients, and the browser the playground's are run in.
 ensure_test_clients() {
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import openai, pytest, hibari, h2, websockets, azure.identity, jwt, cryptography' 2>/dev/null; then
+  ensure_test_browser
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import openai, pytest, hibari, h2, websockets, azure.identity, jwt, cryptography, playwright' 2>/dev/null; then
     step "installing the Python test clients into .venv"
     python3 -m venv .venv
     .venv/bin/pip install -q -r tests/e2e/python/requirements.txt

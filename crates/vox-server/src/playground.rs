@@ -67,7 +67,10 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; st
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(page))
-        .route("/playground", get(|| async { Redirect::permanent("/playground/") }))
+        .route(
+            "/playground",
+            get(|| async { Redirect::permanent("/playground/") }),
+        )
         .route("/playground/", get(page))
         .route("/playground/config.json", get(config))
         .route("/playground/{*path}", get(file))
@@ -96,7 +99,10 @@ fn serve(asset: &'static Asset) -> Response {
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CONTENT_SECURITY_POLICY),
     );
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     // The page changes with the binary: revalidate rather than run an old script on a new server.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -149,7 +155,12 @@ mod tests {
             if path.is_dir() {
                 collect_files(root, &path, out);
             } else {
-                out.push(path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"));
+                out.push(
+                    path.strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
             }
         }
     }
@@ -157,8 +168,17 @@ mod tests {
     #[test]
     fn the_page_loads_no_script_or_style_from_elsewhere() {
         let html = std::str::from_utf8(find("index.html").unwrap().body).unwrap();
-        assert!(!html.contains("http://") && !html.contains("https://"), "index.html names another origin");
-        assert!(!html.contains("<script>"), "inline scripts are refused by the page's policy");
-        assert!(!html.contains("style="), "inline styles are refused by the page's policy");
+        assert!(
+            !html.contains("http://") && !html.contains("https://"),
+            "index.html names another origin"
+        );
+        assert!(
+            !html.contains("<script>"),
+            "inline scripts are refused by the page's policy"
+        );
+        assert!(
+            !html.contains("style="),
+            "inline styles are refused by the page's policy"
+        );
     }
 }

@@ -70,9 +70,16 @@ def screenshot(page: Page, name: str) -> None:
 
 
 def wait_for_spoken_answer(page: Page, index: int):
-    """The `index`-th assistant turn once its audio element is there (the answer is complete)."""
+    """The `index`-th assistant turn once its whole answer has arrived (its audio element is
+    there; it may still be playing)."""
     turn = page.locator("li.turn.assistant").nth(index)
     turn.locator("audio").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    return turn
+
+
+def wait_until_heard(page: Page, index: int):
+    """The `index`-th assistant turn once its answer has been played to the end."""
+    turn = wait_for_spoken_answer(page, index)
     page.wait_for_function(
         "i => !document.querySelectorAll('li.turn.assistant')[i].classList.contains('pending')", arg=index,
         timeout=ANSWER_TIMEOUT_MS)

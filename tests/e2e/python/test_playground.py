@@ -28,6 +28,7 @@ from playground_browser import (
     start_playwright,
     wait_for_lists,
     wait_for_spoken_answer,
+    wait_until_heard,
 )
 from realtime_client import RECORDING_WORDS, overlap
 
@@ -76,7 +77,8 @@ def test_the_page_is_served_with_a_strict_policy(vox, browser):
 
 def test_a_typed_question_gets_a_spoken_answer_with_its_transcript(vox, page):
     ask(page, "Tell me about the sea in two sentences.")
-    turn = wait_for_spoken_answer(page, 0)
+    # Words appear as their audio sounds: all of them once it has been heard.
+    turn = wait_until_heard(page, 0)
     transcript = turn.locator(".text").inner_text()
     assert transcript.strip(), "no transcript shown"
     assert audio_duration(turn) > 1.0
@@ -227,9 +229,45 @@ def test_stop_answer_silences_a_running_answer(vox, page):
     turn.get_by_text("stopped").wait_for(timeout=5_000)
     assert page.get_by_role("button", name="Stop answer").is_disabled()
     assert page.get_by_role("button", name="Send").is_enabled()
-    # The next turn goes out and is answered.
+    # The next turn goes out and is answered; the stopped answer is in it as what was heard of
+    # it (its words), or by its audio id if it had arrived whole before the click.
+    requests = chat_requests(page)
     ask(page, "Thank you.")
     wait_for_spoken_answer(page, 1)
+    stopped = requests[0]["messages"][2]
+    shown = turn.locator(".text").inner_text()
+    assert stopped.get("content", shown) == shown and ("content" in stopped or "audio" in stopped), stopped
+
+
+FIXED_NAMES = [
+    ("textbox", "Message"), ("textbox", "API key"), ("button", "Send"), ("button", "Record"),
+    ("button", "Stop recording"), ("button", "Attach audio"), ("button", "Stop answer"), ("button", "Clear chat"),
+    ("button", "View code"), ("button", "Start call"), ("button", "End call"), ("combobox", "Deployment"),
+    ("combobox", "Voice"),
+]
+
+
+def test_controls_have_their_names_and_the_page_works_by_keyboard(vox, page):
+    for role, name in FIXED_NAMES:
+        assert page.get_by_role(role, name=name, exact=True, include_hidden=True).count() == 1, (role, name)
+    assert page.get_by_role("log").count() == 1
+    # Tab from the key field reaches the message box, and the focus is visible.
+    page.get_by_role("textbox", name="API key").focus()
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.id") == "message":
+            break
+    assert page.evaluate("() => document.activeElement.id") == "message"
+    assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    page.keyboard.type("Hello there.")
+    page.keyboard.press("Enter")
+    wait_for_spoken_answer(page, 0)
+    # The code view opens from the keyboard and Escape closes it.
+    page.get_by_role("button", name="View code").focus()
+    page.keyboard.press("Enter")
+    assert page.get_by_role("dialog").is_visible()
+    page.keyboard.press("Escape")
+    assert page.get_by_role("dialog").is_hidden()
 
 
 def test_clear_chat_starts_over(vox, page):

@@ -17,12 +17,20 @@ export class Answer {
     this.view = view;
     this.controller = new AbortController();
     this.number = ++answersGiven;
+    // Words waiting for their audio to start sounding, in order.
+    this.unshown = [];
   }
 
-  /** Stops the answer now: the request is closed and nothing more is played. */
+  /**
+   * Stops the answer now: the request is closed and nothing more is played. Words not yet
+   * heard are shown if the whole answer had arrived (the model said them; its audio id carries
+   * them into the next turn), and dropped if it was cut short.
+   */
   stop() {
     this.controller.abort();
     this.player.stop();
+    const unshown = this.unshown.splice(0);
+    if (this.turn.complete) unshown.forEach((words) => this.showTranscript(words));
   }
 
   get stopped() {
@@ -58,12 +66,11 @@ export class Answer {
         this.noteFirstAudio();
         const startsAt = this.player.enqueue(bytes);
         // The words of a clause appear as its sound begins, not seconds ahead of it.
-        const words = pendingWords;
+        if (pendingWords) this.showWhenHeard(pendingWords, startsAt);
         pendingWords = "";
-        if (words) this.player.at(startsAt, () => this.showTranscript(words));
       }
     }
-    if (pendingWords) this.player.at(this.player.nextStart, () => this.showTranscript(pendingWords));
+    if (pendingWords) this.showWhenHeard(pendingWords, this.player.nextStart);
     if (pcm.length) this.view.setAudio(wavBlob(pcm), `answer-${this.number}.wav`);
   }
 
@@ -91,8 +98,15 @@ export class Answer {
     this.view.addNote(`first audio ${(this.firstAudioMs / 1000).toFixed(2)} s`);
   }
 
+  showWhenHeard(words, at) {
+    this.unshown.push(words);
+    this.player.at(at, () => {
+      const next = this.unshown.shift();
+      if (next !== undefined) this.showTranscript(next);
+    });
+  }
+
   showTranscript(words) {
-    if (this.stopped) return;
     this.turn.transcript += words;
     this.view.appendText(words);
   }

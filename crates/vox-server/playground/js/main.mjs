@@ -23,6 +23,8 @@ const page = {
   settings: new Settings(byId),
   attachment: null,
   answer: null,
+  // The running answer's promise: settled once it has been heard or stopped.
+  answering: null,
   call: null,
   recordings: 0,
   // base64 of each user audio -> the file name the code view reads it from.
@@ -95,7 +97,6 @@ byId("api-key").addEventListener("change", (event) => {
 // ---- sending a turn ----
 
 async function send() {
-  if (page.answer) return;
   const text = byId("message").value.trim();
   const attachment = page.attachment;
   if (!text && !attachment) {
@@ -104,6 +105,11 @@ async function send() {
   }
   clearError();
   audioContext(); // Created inside the click or key press: browsers allow sound from then on.
+  // A new turn stops the answer still speaking, as talking over someone would.
+  if (page.answer) {
+    page.answer.stop();
+    await page.answering;
+  }
   let audio = null;
   if (attachment) {
     const base64 = await blobToBase64(attachment.blob);
@@ -114,7 +120,8 @@ async function send() {
   page.log.addUser(text, attachment);
   byId("message").value = "";
   setAttachment(null);
-  await answer(userTurn);
+  page.answering = answer(userTurn);
+  await page.answering;
 }
 
 async function answer(userTurn) {
@@ -127,7 +134,6 @@ async function answer(userTurn) {
   const running = new Answer({ api: page.api, player, turn, view });
   page.answer = running;
   byId("stop-answer").disabled = false;
-  byId("send").disabled = true;
   try {
     await running.run(body);
     if (running.stopped) view.addNote("stopped");
@@ -145,7 +151,6 @@ async function answer(userTurn) {
     view.finish();
     page.answer = null;
     byId("stop-answer").disabled = true;
-    byId("send").disabled = false;
   }
 }
 

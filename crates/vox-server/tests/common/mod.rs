@@ -70,7 +70,7 @@ pub fn settings() -> ServerSettings {
         connections: vox_server::door::ConnectionLimits::default(),
         cors: vox_server::cors::CorsOrigins::default(),
         max_wait: Duration::from_secs(10),
-            playground: true,
+        playground: true,
     }
 }
 
