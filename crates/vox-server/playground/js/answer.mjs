@@ -63,8 +63,9 @@ export class Answer {
       if (audio.data) {
         const bytes = base64ToBytes(audio.data);
         pcm.push(bytes);
-        this.noteFirstAudio();
         const startsAt = this.player.enqueue(bytes);
+        // The first audio counts when it starts to sound, not when its bytes arrived.
+        this.noteFirstAudio(startsAt - this.player.context.currentTime);
         // The words of a clause appear as its sound begins, not seconds ahead of it.
         if (pendingWords) this.showWhenHeard(pendingWords, startsAt);
         pendingWords = "";
@@ -92,9 +93,9 @@ export class Answer {
     });
   }
 
-  noteFirstAudio() {
+  noteFirstAudio(untilSoundSecs = 0) {
     if (this.firstAudioMs !== undefined) return;
-    this.firstAudioMs = performance.now() - this.sentAt;
+    this.firstAudioMs = performance.now() - this.sentAt + untilSoundSecs * 1000;
     this.view.addNote(`first audio ${(this.firstAudioMs / 1000).toFixed(2)} s`);
   }
 

@@ -56,14 +56,20 @@ function clearError() {
 
 // ---- start-up: the server's limits, the key, the lists ----
 
+// Each load is numbered: an older load's answer (say, a 401 from before the key was entered)
+// must not overwrite a newer one's.
+let listLoads = 0;
+
 async function loadServerLists() {
+  const load = ++listLoads;
   try {
     const [models, voices] = await Promise.all([page.api.models(), page.api.voices()]);
+    if (load !== listLoads) return;
     page.settings.setDeployments(models);
     page.settings.setVoices(voices);
     clearError();
   } catch (error) {
-    showError(error);
+    if (load === listLoads) showError(error);
   }
 }
 

@@ -5,7 +5,7 @@
 import { PCM_RATE, pcm16ToFloat } from "./audio-bytes.mjs";
 
 // A little lead so that the first chunk is not scheduled in the past while the context wakes.
-const LEAD_SECS = 0.05;
+const LEAD_SECS = 0.025;
 
 export class PcmPlayer {
   constructor(context) {
