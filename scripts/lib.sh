@@ -63,9 +63,22 @@ ensure_test_browser() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium
 }
 
-# The official SDKs the end-to-end tests use as clients, and the browser the playground's are run in.
+# The servers the scale-out tests start on free ports of their own (never as system services):
+# Redis as the replicas' shared store, nginx as their balancer.
+ensure_test_services() {
+  command -v redis-server >/dev/null && command -v redis-cli >/dev/null && command -v nginx >/dev/null && return
+  step "installing redis-server and nginx for the scale-out tests"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server redis-tools nginx
+}
+
+# The official SDKs the end-to-end tests use as clients, the browser the playground's run in,
+# and the servers of the scale-out tests.
 ensure_test_clients() {
   ensure_test_browser
+  ensure_test_services
   if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import openai, pytest, hibari, h2, websockets, azure.identity, jwt, cryptography, playwright' 2>/dev/null; then
     step "installing the Python test clients into .venv"
     python3 -m venv .venv

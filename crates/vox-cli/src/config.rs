@@ -58,6 +58,11 @@ pub struct ServeConfig {
     #[arg(long, env = "VOX_HOME", value_name = "DIR")]
     pub home: Option<PathBuf>,
 
+    /// Where spoken answers are kept for later turns: `redis://[user:password@]host[:port][/db]`
+    /// (or `rediss://`) for a store shared by replicas, else a file [default: HOME/store/audio.redb].
+    #[arg(long, env = "VOX_STORE", value_name = "URL|FILE", hide_env_values = true)]
+    pub store: Option<String>,
+
     /// Seconds a spoken answer stays referable by its audio id [default: 3600].
     #[arg(long, env = "VOX_AUDIO_TTL_SECS", value_name = "SECS")]
     pub audio_ttl_secs: Option<u64>,
@@ -139,6 +144,7 @@ pub struct Config {
     pub playground: bool,
     pub tls: Option<vox_server::door::TlsFiles>,
     pub home: PathBuf,
+    pub store: StoreLocation,
     pub audio_ttl: Duration,
     pub max_audio_bytes: usize,
     pub max_audio_duration: Duration,
@@ -171,6 +177,7 @@ impl ServeConfig {
             tls_cert: self.tls_cert.or(file.tls_cert),
             tls_key: self.tls_key.or(file.tls_key),
             home: self.home.or(file.home),
+            store: self.store.or(file.store),
             audio_ttl_secs: self.audio_ttl_secs.or(file.audio_ttl_secs),
             max_audio_bytes: self.max_audio_bytes.or(file.max_audio_bytes),
             max_audio_secs: self.max_audio_secs.or(file.max_audio_secs),
@@ -214,6 +221,7 @@ impl ServeConfig {
             Some(home) => home,
             None => default_home()?,
         };
+        let store = StoreLocation::parse(self.store.as_deref(), &home);
         let ttl = self.audio_ttl_secs.unwrap_or(defaults::AUDIO_TTL_SECS);
         if ttl == 0 {
             bail!("audio_ttl_secs must be at least 1");
@@ -258,6 +266,7 @@ impl ServeConfig {
             playground: !self.no_playground,
             tls,
             home,
+            store,
             audio_ttl: Duration::from_secs(ttl),
             max_audio_bytes,
             max_audio_duration: Duration::from_secs(max_audio_secs),
@@ -265,6 +274,33 @@ impl ServeConfig {
             models: self.models,
             door: self.door.resolve()?,
         })
+    }
+}
+
+/// Where the audio ids live: a file of this server's own, or a Redis its replicas share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    Embedded(PathBuf),
+    Redis(String),
+}
+
+impl StoreLocation {
+    fn parse(value: Option<&str>, home: &Path) -> Self {
+        match value.map(str::trim).filter(|v| !v.is_empty()) {
+            Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
+                Self::Redis(url.to_string())
+            }
+            Some(file) => Self::Embedded(PathBuf::from(file)),
+            None => Self::Embedded(home.join("store").join("audio.redb")),
+        }
+    }
+
+    /// As shown in logs and `vox config check`: a Redis password never is.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Embedded(path) => path.display().to_string(),
+            Self::Redis(url) => vox_store::without_password(url),
+        }
     }
 }
 
@@ -360,14 +396,10 @@ impl Config {
         self.models.store(&self.home)
     }
 
-    pub fn store_path(&self) -> PathBuf {
-        self.home.join("store").join("audio.redb")
-    }
-
     /// A readable summary with the keys counted, never shown.
     pub fn describe(&self) -> String {
         let mut text = format!(
-            "addr = \"{}\"\napi_keys = {} configured\nissuers = {:?}\ninsecure_no_auth = {}\nplayground = {}\ntls = {}\nhome = \"{}\"\n\
+            "addr = \"{}\"\napi_keys = {} configured\nissuers = {:?}\ninsecure_no_auth = {}\nplayground = {}\ntls = {}\nhome = \"{}\"\nstore = \"{}\"\n\
              audio_ttl_secs = {}\nmax_audio_bytes = {}\nmax_audio_secs = {}\nmodels_dir = \"{}\"\nthreads = {}\n\
              llm_slots = {}\nllm_context = {}\n",
             self.addr,
@@ -380,6 +412,7 @@ impl Config {
                 None => "off".to_string(),
             },
             self.home.display(),
+            self.store.describe(),
             self.audio_ttl.as_secs(),
             self.max_audio_bytes,
             self.max_audio_duration.as_secs(),

@@ -13,7 +13,7 @@ use vox_models::Role;
 use vox_server::{AppState, ProfileEngines, defaults};
 use vox_store::{AudioStore, EmbeddedStore};
 
-use crate::config::{Config, ServeConfig};
+use crate::config::{Config, ServeConfig, StoreLocation};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -66,13 +66,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         None => None,
     };
     let installed = check_models(&config)?;
-    let store_path = config.store_path();
-    let store: Arc<dyn AudioStore> = Arc::new(EmbeddedStore::open(&store_path).with_context(|| {
-        format!(
-            "opening the audio store (is another vox using {}?)",
-            config.home.display()
-        )
-    })?);
+    let store = open_store(&config)?;
     // After the store: a second vox on the same home fails before loading any model.
     let engines = load_engines(&config, &installed).await?;
     let (ready_tx, ready_rx) = tokio::sync::watch::channel(false);
@@ -254,4 +248,22 @@ fn init_tracing() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+}
+
+/// The embedded file (locked: a second vox on the same home fails here, before any model
+/// loads), or Redis, connected on first use so that Vox starts while Redis is down.
+fn open_store(config: &Config) -> anyhow::Result<Arc<dyn AudioStore>> {
+    Ok(match &config.store {
+        StoreLocation::Embedded(path) => Arc::new(EmbeddedStore::open(path).with_context(|| {
+            format!(
+                "opening the audio store (is another vox using {}?)",
+                path.display()
+            )
+        })?),
+        StoreLocation::Redis(url) => {
+            let store = vox_store::RedisStore::open(url)?;
+            tracing::info!(store = %store.shown_as(), "audio ids are kept in Redis");
+            Arc::new(store)
+        }
+    })
 }

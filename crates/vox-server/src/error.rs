@@ -281,6 +281,20 @@ impl ApiError {
         .with_code("engine_unavailable")
     }
 
+    /// The shared audio store (Redis) cannot be reached: a request that must read an earlier
+    /// answer waits for nothing and is told so; it may be retried once the store is back.
+    pub fn store_unavailable(detail: &str) -> Self {
+        Self::openai(
+            StatusCode::SERVICE_UNAVAILABLE,
+            SERVER_ERROR,
+            format!(
+                "This request refers to an earlier answer by its audio id, but {detail}. Try again \
+                 shortly; requests that do not refer to earlier answers still work."
+            ),
+        )
+        .with_code("store_unavailable")
+    }
+
     pub fn not_ready() -> Self {
         Self {
             retry_after_secs: Some(5),
@@ -458,7 +472,10 @@ impl From<EngineError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
-        Self::internal(err)
+        match err {
+            StoreError::Unavailable(detail) => Self::store_unavailable(&detail),
+            other => Self::internal(other),
+        }
     }
 }
 
@@ -515,6 +532,19 @@ mod tests {
     fn too_large_audio_is_a_413() {
         let err = ApiError::from(ProtocolError::too_large("big", "messages[0]"));
         assert_eq!(err.status, StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    #[test]
+    fn a_store_outage_is_a_503_saying_so_and_other_store_failures_stay_internal() {
+        let err = ApiError::from(StoreError::Unavailable(
+            "the audio store at redis://r:6379/0 is unavailable".into(),
+        ));
+        assert_eq!(err.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(err.code.as_deref(), Some("store_unavailable"));
+        assert!(err.message.contains("redis://r:6379/0"), "{}", err.message);
+        let err = ApiError::from(StoreError::Backend("/var/lib/vox/store corrupted".into()));
+        assert_eq!(err.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!err.message.contains("/var/lib"));
     }
 
     #[test]

@@ -1,22 +1,37 @@
 //! Where Vox remembers its spoken answers, so that a later turn can refer to one by `audio.id`.
 //!
 //! The [`AudioStore`] trait is what the server uses; [`EmbeddedStore`] is the default, a crash-safe
-//! file under `$VOX_HOME`. A store shared by several replicas implements the same trait.
+//! file under `$VOX_HOME`; [`RedisStore`] is shared by several replicas.
 
 mod embedded;
 mod owner;
 mod record;
+mod redis_store;
 
 use async_trait::async_trait;
 
 pub use embedded::EmbeddedStore;
 pub use owner::Owner;
 pub use record::{AudioRecord, new_audio_id};
+pub use redis_store::{RedisStore, without_password};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("audio store backend failed: {0}")]
     Backend(String),
+    /// The store cannot be reached now (a Redis outage); it may come back by itself.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The store's settings are wrong (a malformed URL).
+    #[error("{0}")]
+    Config(String),
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 #[async_trait]

@@ -40,7 +40,14 @@ impl Keeper {
             created,
             expires_at,
         };
-        self.state.store().insert(record).await?;
+        match self.state.store().insert(record).await {
+            Ok(()) => {}
+            // The answer is spoken all the same: only a later reference to this id will fail.
+            Err(vox_store::StoreError::Unavailable(detail)) => {
+                tracing::warn!(id, %detail, "the answer's audio id was not stored");
+            }
+            Err(err) => return Err(err.into()),
+        }
         Ok(expires_at)
     }
 }
