@@ -16,6 +16,7 @@ use vox_server::{Deployment, ServerSettings, defaults};
 use crate::auth_config::AuthConfig;
 use crate::door_config::{Door, DoorConfig};
 use crate::models::ModelLocation;
+use crate::profiles_config::{Profile, ProfileSettings};
 
 /// Settings a person may set. Every field is optional here so that a flag, a variable and the
 /// file can be layered; [`ServeConfig::resolve`] fills the defaults.
@@ -111,6 +112,10 @@ pub struct ServeConfig {
     /// with its name replaces it.
     #[arg(skip)]
     pub deployments: BTreeMap<String, Deployment>,
+
+    /// Profiles with remote engines (file only): `[profiles.NAME.llm|asr|tts]`.
+    #[arg(skip)]
+    pub profiles: BTreeMap<String, ProfileSettings>,
 }
 
 /// `[voices.NAME]` in the file: which model and speaker say it, and how fast.
@@ -154,6 +159,8 @@ pub struct Config {
     pub llm_slots: usize,
     pub llm_context: usize,
     pub voices: BTreeMap<String, VoiceSettings>,
+    /// Profiles with remote engines, by name.
+    pub profiles: BTreeMap<String, Profile>,
     pub door: Door,
 }
 
@@ -190,6 +197,7 @@ impl ServeConfig {
             auth: self.auth.over(file.auth),
             deployments: file.deployments.into_iter().chain(self.deployments).collect(),
             voices: file.voices.into_iter().chain(self.voices).collect(),
+            profiles: file.profiles.into_iter().chain(self.profiles).collect(),
         }
     }
 
@@ -252,7 +260,13 @@ impl ServeConfig {
                 bail!("voice '{name}': speed must be between 0.25 and 4");
             }
         }
+        let profiles = self
+            .profiles
+            .iter()
+            .map(|(name, settings)| Ok((name.clone(), settings.resolve(name, |v| std::env::var(v).ok())?)))
+            .collect::<anyhow::Result<BTreeMap<_, _>>>()?;
         Ok(Config {
+            profiles,
             voices: self.voices,
             threads,
             llm_slots,

@@ -21,6 +21,7 @@ use vox_models::Role;
 use vox_server::defaults;
 
 use crate::config::Config;
+use crate::profiles_config::Profile;
 
 pub type InstalledModels = BTreeMap<Role, Vec<PathBuf>>;
 
@@ -52,33 +53,64 @@ impl<'a> Loaded<'a> {
         }
     }
 
-    /// A profile's engines, loading only the models not already loaded for another profile.
-    pub async fn profile(&mut self, models: &InstalledModels) -> anyhow::Result<EngineSet> {
+    /// A profile's engines, loading only the models not already loaded for another profile;
+    /// the roles `remote` names are served by its upstreams instead.
+    pub async fn profile(&mut self, models: &InstalledModels, remote: Option<&Profile>) -> anyhow::Result<EngineSet> {
+        let remote = remote.cloned().unwrap_or(Profile {
+            models: String::new(),
+            llm: None,
+            asr: None,
+            tts: None,
+        });
+        let transcriber = match remote.asr {
+            Some(endpoint) => crate::remote_engines::transcriber(endpoint)?,
+            None => self.local_transcriber(models).await?,
+        };
+        let chat = match remote.llm {
+            Some(endpoint) => crate::remote_engines::chat(endpoint)?,
+            None => self.local_chat(models).await?,
+        };
+        let synthesizer = match remote.tts {
+            Some(endpoint) => crate::remote_engines::voices(endpoint).await?,
+            None => self.local_synthesizer(models).await?,
+        };
+        if self.vad.is_none() {
+            self.vad = Some(load_vad(models)?);
+        }
+        Ok(EngineSet {
+            transcriber: Some(transcriber),
+            chat: Some(chat),
+            synthesizer: Some(synthesizer),
+            vad: self.vad.clone(),
+        })
+    }
+
+    async fn local_transcriber(&mut self, models: &InstalledModels) -> anyhow::Result<Arc<dyn Transcriber>> {
         let asr = first_dir(models, Role::Asr)?.to_path_buf();
         if !self.transcribers.contains_key(&asr) {
             let transcriber = load_transcriber(self.config, &asr).await?;
             self.transcribers.insert(asr.clone(), transcriber);
         }
+        Ok(self.transcribers[&asr].clone())
+    }
+
+    async fn local_chat(&mut self, models: &InstalledModels) -> anyhow::Result<Arc<dyn ChatModel>> {
         let llm = first_dir(models, Role::Llm)?.to_path_buf();
         if !self.chat_models.contains_key(&llm) {
             let chat = load_chat_model(self.config, &llm, self.turns.clone()).await?;
             self.chat_models.insert(llm.clone(), chat);
         }
+        Ok(self.chat_models[&llm].clone())
+    }
+
+    async fn local_synthesizer(&mut self, models: &InstalledModels) -> anyhow::Result<Arc<dyn Synthesizer>> {
         let speech = match self.speech.take() {
             Some(speech) => speech,
             None => load_synthesizer(self.config, &self.all_voices, self.turns.clone()).await?,
         };
         let synthesizer: Arc<dyn Synthesizer> = Arc::new(speech.view(voice_models(models)));
         self.speech = Some(speech);
-        if self.vad.is_none() {
-            self.vad = Some(load_vad(models)?);
-        }
-        Ok(EngineSet {
-            transcriber: self.transcribers.get(&asr).cloned(),
-            chat: self.chat_models.get(&llm).cloned(),
-            synthesizer: Some(synthesizer),
-            vad: self.vad.clone(),
-        })
+        Ok(synthesizer)
     }
 }
 

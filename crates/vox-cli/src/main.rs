@@ -6,6 +6,8 @@ mod config;
 mod door_config;
 mod engines;
 mod models;
+mod profiles_config;
+mod remote_engines;
 mod serve;
 mod settings_table;
 

@@ -145,8 +145,14 @@ fn check_models(config: &Config) -> anyhow::Result<BTreeMap<String, BTreeMap<Rol
     let profiles: BTreeSet<&str> = config.deployments.iter().map(|d| d.profile.as_str()).collect();
     let mut installed = BTreeMap::new();
     for profile in profiles {
-        match store.require(&manifest, profile) {
-            Ok(models) => {
+        // A profile of the file takes its local models from another and leaves out its remote roles.
+        let (models_of, remote_roles) = match config.profiles.get(profile) {
+            Some(configured) => (configured.models.as_str(), configured.remote_roles()),
+            None => (profile, Vec::new()),
+        };
+        match store.require(&manifest, models_of) {
+            Ok(mut models) => {
+                models.retain(|role, _| !remote_roles.contains(role));
                 installed.insert(profile.to_string(), models);
             }
             Err(vox_models::ModelError::NotInstalled(missing)) => {
@@ -155,7 +161,7 @@ fn check_models(config: &Config) -> anyhow::Result<BTreeMap<String, BTreeMap<Rol
                     None => String::new(),
                 };
                 anyhow::bail!(
-                    "{} not installed for profile '{profile}' in {}. Install with: vox models pull --profile {profile}{folder}",
+                    "{} not installed for profile '{profile}' in {}. Install with: vox models pull --profile {models_of}{folder}",
                     missing.models.join(", "),
                     store.root().display()
                 );
@@ -176,7 +182,8 @@ async fn load_engines(
     let mut engines = ProfileEngines::default();
     for (profile, models) in installed {
         tracing::info!(profile, "loading engines");
-        engines = engines.with(profile.clone(), loaded.profile(models).await?);
+        let remote = config.profiles.get(profile);
+        engines = engines.with(profile.clone(), loaded.profile(models, remote).await?);
     }
     Ok(engines)
 }

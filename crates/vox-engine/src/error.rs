@@ -22,6 +22,16 @@ pub enum EngineError {
     /// until the server restarts.
     #[error("the {engine} engine has stopped")]
     Stopped { engine: &'static str },
+    /// A remote engine could not be reached, or refused to serve (connection refused, 5xx).
+    /// `engine` names it for the caller: its role, model and address, never its key.
+    #[error("the {engine} upstream is unavailable: {detail}")]
+    UpstreamUnavailable { engine: String, detail: String },
+    /// A remote engine took longer than its timeout.
+    #[error("the {engine} upstream did not answer within {timeout:?}")]
+    UpstreamTimeout { engine: String, timeout: Duration },
+    /// A remote engine answered something that is not its API's shape.
+    #[error("the {engine} upstream answered malformed output: {detail}")]
+    UpstreamMalformed { engine: String, detail: String },
     /// Something broke inside the engine. Logged, never shown to clients.
     #[error("internal engine failure: {0}")]
     Internal(String),

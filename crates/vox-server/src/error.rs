@@ -295,6 +295,37 @@ impl ApiError {
         .with_code("store_unavailable")
     }
 
+    /// A remote engine is down or refusing: 503 naming it (role, model, address; never a key).
+    pub fn upstream_unavailable(engine: &str, detail: &str) -> Self {
+        Self::openai(
+            StatusCode::SERVICE_UNAVAILABLE,
+            SERVER_ERROR,
+            format!("The {engine} behind this Vox server is unavailable ({detail}). Try again shortly."),
+        )
+        .with_code("upstream_unavailable")
+    }
+
+    pub fn upstream_timeout(engine: &str, timeout: std::time::Duration) -> Self {
+        Self::openai(
+            StatusCode::GATEWAY_TIMEOUT,
+            SERVER_ERROR,
+            format!(
+                "The {engine} behind this Vox server did not answer within {} s.",
+                timeout.as_secs_f64()
+            ),
+        )
+        .with_code("upstream_timeout")
+    }
+
+    pub fn upstream_malformed(engine: &str, detail: &str) -> Self {
+        Self::openai(
+            StatusCode::BAD_GATEWAY,
+            SERVER_ERROR,
+            format!("The {engine} behind this Vox server answered something Vox cannot read ({detail})."),
+        )
+        .with_code("upstream_malformed")
+    }
+
     pub fn not_ready() -> Self {
         Self {
             retry_after_secs: Some(5),
@@ -465,6 +496,9 @@ impl From<EngineError> for ApiError {
             },
             EngineError::Cancelled => Self::client_gone("the engine stopped a cancelled request"),
             EngineError::Stopped { engine } => Self::engine_stopped(engine),
+            EngineError::UpstreamUnavailable { engine, detail } => Self::upstream_unavailable(&engine, &detail),
+            EngineError::UpstreamTimeout { engine, timeout } => Self::upstream_timeout(&engine, timeout),
+            EngineError::UpstreamMalformed { engine, detail } => Self::upstream_malformed(&engine, &detail),
             EngineError::Internal(detail) => Self::internal(detail),
         }
     }
