@@ -79,7 +79,7 @@ ensure_test_services() {
 ensure_test_clients() {
   ensure_test_browser
   ensure_test_services
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import openai, pytest, hibari, h2, websockets, azure.identity, jwt, cryptography, playwright' 2>/dev/null; then
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import openai, pytest, hibari, h2, websockets, azure.identity, jwt, cryptography, playwright, yaml' 2>/dev/null; then
     step "installing the Python test clients into .venv"
     python3 -m venv .venv
     .venv/bin/pip install -q -r tests/e2e/python/requirements.txt

@@ -447,6 +447,20 @@ impl Config {
             self.door.cors,
             self.door.max_wait.as_secs_f64(),
         );
+        for (name, profile) in &self.profiles {
+            text += &format!("\n[profiles.{name}]\nmodels = \"{}\"\n", profile.models);
+            for (role, endpoint) in [("llm", &profile.llm), ("asr", &profile.asr), ("tts", &profile.tts)] {
+                if let Some(endpoint) = endpoint {
+                    text += &format!(
+                        "{role} = {{ model = {:?}, base_url = {:?}, key = {}, timeout_secs = {} }}\n",
+                        endpoint.model,
+                        endpoint.base_url,
+                        if endpoint.api_key.is_some() { "set" } else { "none" },
+                        endpoint.timeout.as_secs()
+                    );
+                }
+            }
+        }
         for d in &self.deployments {
             text += &format!(
                 "\n[deployments.{}]\nprofile = \"{}\"\nrequire_audio = {}\naliases = {:?}\n",

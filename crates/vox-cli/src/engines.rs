@@ -55,7 +55,11 @@ impl<'a> Loaded<'a> {
 
     /// A profile's engines, loading only the models not already loaded for another profile;
     /// the roles `remote` names are served by its upstreams instead.
-    pub async fn profile(&mut self, models: &InstalledModels, remote: Option<&Profile>) -> anyhow::Result<EngineSet> {
+    pub async fn profile(
+        &mut self,
+        models: &InstalledModels,
+        remote: Option<&Profile>,
+    ) -> anyhow::Result<EngineSet> {
         let remote = remote.cloned().unwrap_or(Profile {
             models: String::new(),
             llm: None,

@@ -57,23 +57,28 @@ pub struct Profile {
 impl Profile {
     /// The roles served remotely: their local models are neither required nor loaded.
     pub fn remote_roles(&self) -> Vec<Role> {
-        [(Role::Llm, &self.llm), (Role::Asr, &self.asr), (Role::Tts, &self.tts)]
-            .into_iter()
-            .filter_map(|(role, endpoint)| endpoint.as_ref().map(|_| role))
-            .collect()
+        [
+            (Role::Llm, &self.llm),
+            (Role::Asr, &self.asr),
+            (Role::Tts, &self.tts),
+        ]
+        .into_iter()
+        .filter_map(|(role, endpoint)| endpoint.as_ref().map(|_| role))
+        .collect()
     }
 }
 
 impl ProfileSettings {
     /// Checked at start: a wrong kind, URL or missing key variable fails before any model loads.
     pub fn resolve(&self, name: &str, read_env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Profile> {
-        let endpoint = |role: &str, settings: &Option<RemoteEngineSettings>| -> anyhow::Result<Option<Endpoint>> {
-            settings
-                .as_ref()
-                .map(|s| s.endpoint(&read_env))
-                .transpose()
-                .with_context(|| format!("[profiles.{name}.{role}]"))
-        };
+        let endpoint =
+            |role: &str, settings: &Option<RemoteEngineSettings>| -> anyhow::Result<Option<Endpoint>> {
+                settings
+                    .as_ref()
+                    .map(|s| s.endpoint(&read_env))
+                    .transpose()
+                    .with_context(|| format!("[profiles.{name}.{role}]"))
+            };
         Ok(Profile {
             models: self.models.clone().unwrap_or_else(|| "default".into()),
             llm: endpoint("llm", &self.llm)?,
@@ -86,7 +91,10 @@ impl ProfileSettings {
 impl RemoteEngineSettings {
     fn endpoint(&self, read_env: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Endpoint> {
         if self.kind != "openai" {
-            bail!("kind = \"{}\" is not a kind of remote engine Vox knows: use \"openai\"", self.kind);
+            bail!(
+                "kind = \"{}\" is not a kind of remote engine Vox knows: use \"openai\"",
+                self.kind
+            );
         }
         let base_url = self.base_url.trim().trim_end_matches('/').to_string();
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
@@ -138,7 +146,10 @@ mod tests {
         assert_eq!(llm.timeout, Duration::from_secs(30));
         assert_eq!(profile.models, "fast");
         assert_eq!(profile.remote_roles(), vec![Role::Llm]);
-        assert!(!format!("{llm:?}").contains("sk-upstream"), "the key shows in {llm:?}");
+        assert!(
+            !format!("{llm:?}").contains("sk-upstream"),
+            "the key shows in {llm:?}"
+        );
     }
 
     #[test]
@@ -149,8 +160,15 @@ mod tests {
         assert!(err.contains("[profiles.p.tts]") && err.contains("grpc"), "{err}");
         let no_scheme = parse("[asr]\nkind = \"openai\"\nbase_url = \"vllm:8000\"\nmodel = \"whisper-1\"\n");
         assert!(format!("{:#}", no_scheme.resolve("p", no_env).unwrap_err()).contains("http://"));
-        let unset = parse("[llm]\nkind = \"openai\"\nbase_url = \"http://x/v1\"\nmodel = \"m\"\napi_key_env = \"NOPE\"\n");
+        let unset = parse(
+            "[llm]\nkind = \"openai\"\nbase_url = \"http://x/v1\"\nmodel = \"m\"\napi_key_env = \"NOPE\"\n",
+        );
         assert!(format!("{:#}", unset.resolve("p", no_env).unwrap_err()).contains("NOPE"));
-        assert!(toml::from_str::<ProfileSettings>("[llm]\nkind = \"openai\"\nbase_url = \"http://x\"\nmodel = \"m\"\nkey = \"k\"\n").is_err());
+        assert!(
+            toml::from_str::<ProfileSettings>(
+                "[llm]\nkind = \"openai\"\nbase_url = \"http://x\"\nmodel = \"m\"\nkey = \"k\"\n"
+            )
+            .is_err()
+        );
     }
 }

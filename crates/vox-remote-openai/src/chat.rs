@@ -34,7 +34,9 @@ impl ChatModel for RemoteChat {
         let upstream = self.upstream.clone();
         let body = request_body(&upstream.endpoint.model, &job);
         stream::once(async move {
-            let response = upstream.send(upstream.post("chat/completions").json(&body)).await?;
+            let response = upstream
+                .send(upstream.post("chat/completions").json(&body))
+                .await?;
             Ok::<_, EngineError>(events(upstream, response))
         })
         .flat_map(|started| match started {
@@ -82,7 +84,9 @@ fn message(turn: &ChatTurn) -> Value {
     match turn.role {
         ChatRole::System => json!({"role": "system", "content": turn.text}),
         ChatRole::User => json!({"role": "user", "content": turn.text}),
-        ChatRole::Assistant if turn.tool_calls.is_empty() => json!({"role": "assistant", "content": turn.text}),
+        ChatRole::Assistant if turn.tool_calls.is_empty() => {
+            json!({"role": "assistant", "content": turn.text})
+        }
         ChatRole::Assistant => json!({
             "role": "assistant",
             "content": if turn.text.is_empty() { Value::Null } else { json!(turn.text) },
@@ -101,16 +105,26 @@ fn tool(spec: &vox_engine::chat::ToolSpec) -> Value {
     if let Some(description) = &spec.description {
         function["description"] = json!(description);
     }
-    if let Some(parameters) = spec.parameters_json.as_deref().and_then(|p| serde_json::from_str::<Value>(p).ok()) {
+    if let Some(parameters) = spec
+        .parameters_json
+        .as_deref()
+        .and_then(|p| serde_json::from_str::<Value>(p).ok())
+    {
         function["parameters"] = parameters;
     }
     json!({"type": "function", "function": function})
 }
 
 /// The response body as engine events.
-fn events(upstream: std::sync::Arc<Upstream>, response: reqwest::Response) -> BoxStream<'static, Result<ChatEvent, EngineError>> {
+fn events(
+    upstream: std::sync::Arc<Upstream>,
+    response: reqwest::Response,
+) -> BoxStream<'static, Result<ChatEvent, EngineError>> {
     let state = Reading {
-        body: response.bytes_stream().map(|piece| piece.map(|bytes| bytes.to_vec())).boxed(),
+        body: response
+            .bytes_stream()
+            .map(|piece| piece.map(|bytes| bytes.to_vec()))
+            .boxed(),
         lines: SseLines::default(),
         assembler: Assembler::default(),
         ready: VecDeque::new(),
@@ -128,7 +142,9 @@ fn events(upstream: std::sync::Arc<Upstream>, response: reqwest::Response) -> Bo
             let outcome = match state.body.next().await {
                 Some(Ok(bytes)) => {
                     let payloads = state.lines.push(&bytes);
-                    payloads.iter().try_for_each(|p| state.assembler.on_data(p, &mut state.ready))
+                    payloads
+                        .iter()
+                        .try_for_each(|p| state.assembler.on_data(p, &mut state.ready))
                 }
                 Some(Err(err)) => {
                     state.done = true;
@@ -189,8 +205,8 @@ impl Assembler {
             self.saw_done = true;
             return Ok(());
         }
-        let chunk: Value =
-            serde_json::from_str(data).map_err(|_| Failure::Malformed("a stream event is not JSON".into()))?;
+        let chunk: Value = serde_json::from_str(data)
+            .map_err(|_| Failure::Malformed("a stream event is not JSON".into()))?;
         if let Some(error) = chunk.get("error") {
             return Err(Failure::Unavailable(format!(
                 "it failed while answering: {}",
@@ -207,18 +223,32 @@ impl Assembler {
         if let Some(reason) = choice.get("finish_reason").and_then(Value::as_str) {
             self.finish_reason = Some(reason.to_string());
         }
-        let Some(delta) = choice.get("delta") else { return Ok(()) };
-        if let Some(text) = delta.get("content").and_then(Value::as_str).filter(|t| !t.is_empty()) {
+        let Some(delta) = choice.get("delta") else {
+            return Ok(());
+        };
+        if let Some(text) = delta
+            .get("content")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+        {
             out.push_back(ChatEvent::Text(text.to_string()));
         }
-        for call in delta.get("tool_calls").and_then(Value::as_array).into_iter().flatten() {
+        for call in delta
+            .get("tool_calls")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             self.on_tool_call(call)?;
         }
         Ok(())
     }
 
     fn on_tool_call(&mut self, call: &Value) -> Result<(), Failure> {
-        let index = call.get("index").and_then(Value::as_u64).unwrap_or(self.calls.len() as u64);
+        let index = call
+            .get("index")
+            .and_then(Value::as_u64)
+            .unwrap_or(self.calls.len() as u64);
         let entry = self.calls.entry(index).or_default();
         if let Some(id) = call.get("id").and_then(Value::as_str) {
             entry.0 = id.to_string();
@@ -237,7 +267,9 @@ impl Assembler {
     /// how it finished was cut off, which is an error, not an answer.
     pub fn finish(&mut self, out: &mut VecDeque<ChatEvent>) -> Result<(), Failure> {
         let Some(reason) = self.finish_reason.take() else {
-            return Err(Failure::Unavailable("the stream ended before the answer was finished".into()));
+            return Err(Failure::Unavailable(
+                "the stream ended before the answer was finished".into(),
+            ));
         };
         let calls = std::mem::take(&mut self.calls);
         let called = !calls.is_empty();
@@ -245,8 +277,16 @@ impl Assembler {
             if name.is_empty() {
                 return Err(Failure::Malformed(format!("tool call {index} has no name")));
             }
-            let id = if id.is_empty() { format!("call_{index}") } else { id };
-            let arguments = if arguments.trim().is_empty() { "{}".to_string() } else { arguments };
+            let id = if id.is_empty() {
+                format!("call_{index}")
+            } else {
+                id
+            };
+            let arguments = if arguments.trim().is_empty() {
+                "{}".to_string()
+            } else {
+                arguments
+            };
             out.push_back(ChatEvent::ToolCall(ToolCall { id, name, arguments }));
         }
         let reason = match reason.as_str() {
@@ -296,7 +336,11 @@ mod tests {
             vec![
                 ChatEvent::Text("Hello".into()),
                 ChatEvent::Text(" there.".into()),
-                ChatEvent::Finished { reason: StopReason::Stop, prompt_tokens: 12, completion_tokens: 3 },
+                ChatEvent::Finished {
+                    reason: StopReason::Stop,
+                    prompt_tokens: 12,
+                    completion_tokens: 3
+                },
             ]
         );
     }
@@ -312,8 +356,16 @@ mod tests {
         assert_eq!(
             events,
             vec![
-                ChatEvent::ToolCall(ToolCall { id: "call_a".into(), name: "get_weather".into(), arguments: r#"{"city":"Paris"}"#.into() }),
-                ChatEvent::Finished { reason: StopReason::ToolCalls, prompt_tokens: 0, completion_tokens: 0 },
+                ChatEvent::ToolCall(ToolCall {
+                    id: "call_a".into(),
+                    name: "get_weather".into(),
+                    arguments: r#"{"city":"Paris"}"#.into()
+                }),
+                ChatEvent::Finished {
+                    reason: StopReason::ToolCalls,
+                    prompt_tokens: 0,
+                    completion_tokens: 0
+                },
             ]
         );
     }
@@ -321,7 +373,13 @@ mod tests {
     #[test]
     fn a_length_stop_is_kept() {
         let (events, _) = feed(&[r#"{"choices":[{"delta":{"content":"a"},"finish_reason":"length"}]}"#]);
-        assert!(matches!(events.last(), Some(ChatEvent::Finished { reason: StopReason::Length, .. })));
+        assert!(matches!(
+            events.last(),
+            Some(ChatEvent::Finished {
+                reason: StopReason::Length,
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -343,15 +401,34 @@ mod tests {
     fn the_request_passes_sampling_tools_and_the_conversation_through() {
         let job = ChatJob {
             turns: vec![
-                ChatTurn { role: ChatRole::System, text: "Be brief.".into(), tool_calls: vec![], tool_call_id: None },
-                ChatTurn { role: ChatRole::User, text: "Weather?".into(), tool_calls: vec![], tool_call_id: None },
+                ChatTurn {
+                    role: ChatRole::System,
+                    text: "Be brief.".into(),
+                    tool_calls: vec![],
+                    tool_call_id: None,
+                },
+                ChatTurn {
+                    role: ChatRole::User,
+                    text: "Weather?".into(),
+                    tool_calls: vec![],
+                    tool_call_id: None,
+                },
                 ChatTurn {
                     role: ChatRole::Assistant,
                     text: String::new(),
-                    tool_calls: vec![ToolCall { id: "c1".into(), name: "w".into(), arguments: "{}".into() }],
+                    tool_calls: vec![ToolCall {
+                        id: "c1".into(),
+                        name: "w".into(),
+                        arguments: "{}".into(),
+                    }],
                     tool_call_id: None,
                 },
-                ChatTurn { role: ChatRole::Tool, text: "sunny".into(), tool_calls: vec![], tool_call_id: Some("c1".into()) },
+                ChatTurn {
+                    role: ChatRole::Tool,
+                    text: "sunny".into(),
+                    tool_calls: vec![],
+                    tool_call_id: Some("c1".into()),
+                },
             ],
             sampling: SamplingParams {
                 temperature: Some(0.2),
@@ -360,20 +437,43 @@ mod tests {
                 stop: vec!["END".into()],
                 max_tokens: Some(50),
             },
-            tools: vec![ToolSpec { name: "w".into(), description: Some("weather".into()), parameters_json: Some(r#"{"type":"object"}"#.into()) }],
+            tools: vec![ToolSpec {
+                name: "w".into(),
+                description: Some("weather".into()),
+                parameters_json: Some(r#"{"type":"object"}"#.into()),
+            }],
             tool_policy: ToolPolicy::Named("w".into()),
         };
         let body = request_body("qwen", &job);
         assert_eq!(body["model"], "qwen");
         assert_eq!(body["stream"], true);
         assert_eq!(body["stream_options"]["include_usage"], true);
-        assert_eq!((body["temperature"].clone(), body["top_p"].clone(), body["seed"].clone()), (json!(0.2), json!(0.9), json!(7)));
-        assert_eq!((body["stop"].clone(), body["max_tokens"].clone()), (json!(["END"]), json!(50)));
+        assert_eq!(
+            (
+                body["temperature"].clone(),
+                body["top_p"].clone(),
+                body["seed"].clone()
+            ),
+            (json!(0.2), json!(0.9), json!(7))
+        );
+        assert_eq!(
+            (body["stop"].clone(), body["max_tokens"].clone()),
+            (json!(["END"]), json!(50))
+        );
         assert_eq!(body["messages"][2]["tool_calls"][0]["function"]["name"], "w");
         assert_eq!(body["messages"][2]["content"], Value::Null);
-        assert_eq!(body["messages"][3], json!({"role": "tool", "tool_call_id": "c1", "content": "sunny"}));
-        assert_eq!(body["tools"][0]["function"]["parameters"], json!({"type": "object"}));
-        assert_eq!(body["tool_choice"], json!({"type": "function", "function": {"name": "w"}}));
+        assert_eq!(
+            body["messages"][3],
+            json!({"role": "tool", "tool_call_id": "c1", "content": "sunny"})
+        );
+        assert_eq!(
+            body["tools"][0]["function"]["parameters"],
+            json!({"type": "object"})
+        );
+        assert_eq!(
+            body["tool_choice"],
+            json!({"type": "function", "function": {"name": "w"}})
+        );
         let plain = request_body("qwen", &ChatJob { tools: vec![], ..job });
         assert!(plain.get("tools").is_none() && plain.get("tool_choice").is_none());
     }

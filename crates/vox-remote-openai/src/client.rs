@@ -24,7 +24,11 @@ impl Upstream {
             .timeout(endpoint.timeout)
             .build()
             .map_err(|err| EngineError::Internal(format!("building the HTTP client: {err}")))?;
-        let name = format!("{role} \"{}\" at {}", endpoint.model, endpoint.base_url.trim_end_matches('/'));
+        let name = format!(
+            "{role} \"{}\" at {}",
+            endpoint.model,
+            endpoint.base_url.trim_end_matches('/')
+        );
         Ok(Self { endpoint, name, http })
     }
 
@@ -123,7 +127,11 @@ pub fn upstream_message(body: &str) -> String {
     let parsed: Option<serde_json::Value> = serde_json::from_str(body).ok();
     let message = parsed
         .as_ref()
-        .and_then(|v| v.pointer("/error/message").or_else(|| v.get("message")).or_else(|| v.get("detail")))
+        .and_then(|v| {
+            v.pointer("/error/message")
+                .or_else(|| v.get("message"))
+                .or_else(|| v.get("detail"))
+        })
         .and_then(|m| m.as_str())
         .map(str::to_string)
         .unwrap_or_else(|| body.trim().to_string());
@@ -164,7 +172,10 @@ mod tests {
 
     #[test]
     fn upstream_messages_are_read_from_openai_and_other_shapes() {
-        assert_eq!(upstream_message(r#"{"error":{"message":"too long"}}"#), "too long");
+        assert_eq!(
+            upstream_message(r#"{"error":{"message":"too long"}}"#),
+            "too long"
+        );
         assert_eq!(upstream_message(r#"{"detail":"Not Found"}"#), "Not Found");
         assert_eq!(upstream_message("Bad Gateway"), "Bad Gateway");
         assert_eq!(upstream_message(""), "no reason given");

@@ -11,8 +11,8 @@
 
 mod chat;
 mod client;
-mod sse;
 mod speech;
+mod sse;
 mod transcribe;
 
 use std::time::Duration;

@@ -16,7 +16,8 @@ use crate::client::Upstream;
 const PCM_RATE: u32 = 24_000;
 /// OpenAI's voice names: what any OpenAI-compatible speech server is expected to take.
 const OPENAI_VOICES: [&str; 13] = [
-    "alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse", "marin", "cedar",
+    "alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse", "marin",
+    "cedar",
 ];
 
 pub struct RemoteVoices {
@@ -30,13 +31,19 @@ impl RemoteVoices {
     pub async fn connect(endpoint: Endpoint) -> Result<Self, EngineError> {
         let upstream = Arc::new(Upstream::new("voice", endpoint)?);
         let listed = match upstream.send(upstream.get("audio/voices")).await {
-            Ok(response) => response.json::<serde_json::Value>().await.ok().map(|body| ids_in(&body)),
+            Ok(response) => response
+                .json::<serde_json::Value>()
+                .await
+                .ok()
+                .map(|body| ids_in(&body)),
             Err(err) => {
                 tracing::info!(engine = %upstream.name, %err, "no voice list upstream: OpenAI's voice names are offered");
                 None
             }
         };
-        let ids = listed.filter(|ids| !ids.is_empty()).unwrap_or_else(|| OPENAI_VOICES.map(String::from).to_vec());
+        let ids = listed
+            .filter(|ids| !ids.is_empty())
+            .unwrap_or_else(|| OPENAI_VOICES.map(String::from).to_vec());
         let model = upstream.endpoint.model.clone();
         let catalog = Catalog(ids.into_iter().map(|id| profile(&id, &model)).collect());
         Ok(Self { upstream, catalog })
@@ -46,7 +53,11 @@ impl RemoteVoices {
 fn ids_in(body: &serde_json::Value) -> Vec<String> {
     body.get("data")
         .and_then(|d| d.as_array())
-        .map(|list| list.iter().filter_map(|v| v.get("id")?.as_str().map(str::to_string)).collect())
+        .map(|list| {
+            list.iter()
+                .filter_map(|v| v.get("id")?.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -97,32 +108,46 @@ impl Synthesizer for RemoteVoices {
 }
 
 /// The response body as audio buffers, each as it arrives (an odd byte waits for its pair).
-fn pcm_chunks(upstream: Arc<Upstream>, response: reqwest::Response) -> BoxStream<'static, Result<AudioBuffer, EngineError>> {
+fn pcm_chunks(
+    upstream: Arc<Upstream>,
+    response: reqwest::Response,
+) -> BoxStream<'static, Result<AudioBuffer, EngineError>> {
     let body = response.bytes_stream().boxed();
-    stream::unfold((body, Vec::<u8>::new(), false), move |(mut body, mut carry, done)| {
-        let upstream = upstream.clone();
-        async move {
-            if done {
-                return None;
-            }
-            loop {
-                match body.next().await {
-                    Some(Ok(bytes)) => {
-                        carry.extend_from_slice(&bytes);
-                        let whole = carry.len() / 2 * 2;
-                        if whole == 0 {
-                            continue;
+    stream::unfold(
+        (body, Vec::<u8>::new(), false),
+        move |(mut body, mut carry, done)| {
+            let upstream = upstream.clone();
+            async move {
+                if done {
+                    return None;
+                }
+                loop {
+                    match body.next().await {
+                        Some(Ok(bytes)) => {
+                            carry.extend_from_slice(&bytes);
+                            let whole = carry.len() / 2 * 2;
+                            if whole == 0 {
+                                continue;
+                            }
+                            let samples = pcm16_to_f32(&carry[..whole]);
+                            carry.drain(..whole);
+                            return Some((
+                                Ok(AudioBuffer {
+                                    samples,
+                                    sample_rate: PCM_RATE,
+                                }),
+                                (body, carry, false),
+                            ));
                         }
-                        let samples = pcm16_to_f32(&carry[..whole]);
-                        carry.drain(..whole);
-                        return Some((Ok(AudioBuffer { samples, sample_rate: PCM_RATE }), (body, carry, false)));
+                        Some(Err(err)) => {
+                            return Some((Err(upstream.transport_error(&err)), (body, carry, true)));
+                        }
+                        None => return None,
                     }
-                    Some(Err(err)) => return Some((Err(upstream.transport_error(&err)), (body, carry, true))),
-                    None => return None,
                 }
             }
-        }
-    })
+        },
+    )
     .boxed()
 }
 

@@ -22,7 +22,8 @@ impl SseLines {
                     self.data.clear();
                 }
             } else if let Some(value) = line.strip_prefix("data:") {
-                self.data.push(value.strip_prefix(' ').unwrap_or(value).to_string());
+                self.data
+                    .push(value.strip_prefix(' ').unwrap_or(value).to_string());
             }
             // Comments (`: keep-alive`), `event:` and `id:` lines carry nothing Vox needs.
         }

@@ -54,7 +54,10 @@ impl Transcriber for RemoteTranscriber {
         if let Some(prompt) = &job.prompt {
             form = form.text("prompt", prompt.clone());
         }
-        let response = self.upstream.send(self.upstream.post(route).multipart(form)).await?;
+        let response = self
+            .upstream
+            .send(self.upstream.post(route).multipart(form))
+            .await?;
         let body: Value = response
             .json()
             .await
@@ -66,7 +69,10 @@ impl Transcriber for RemoteTranscriber {
 /// `verbose_json` (text, language, duration, segments) or plain `json` (text only).
 fn transcript_of(body: &Value, job: &TranscriptionJob) -> Option<Transcript> {
     let text = body.get("text")?.as_str()?.trim().to_string();
-    let duration_secs = body.get("duration").and_then(Value::as_f64).unwrap_or_else(|| job.audio.duration_secs());
+    let duration_secs = body
+        .get("duration")
+        .and_then(Value::as_f64)
+        .unwrap_or_else(|| job.audio.duration_secs());
     let language = body
         .get("language")
         .and_then(Value::as_str)
@@ -81,7 +87,12 @@ fn transcript_of(body: &Value, job: &TranscriptionJob) -> Option<Transcript> {
     if segments.is_empty() && !text.is_empty() {
         segments.push(plain_segment(&text, duration_secs));
     }
-    Some(Transcript { text, language, duration_secs, segments })
+    Some(Transcript {
+        text,
+        language,
+        duration_secs,
+        segments,
+    })
 }
 
 fn segment_of(value: &Value) -> Option<Segment> {
@@ -163,7 +174,10 @@ mod tests {
 
     fn job(language: Option<&str>) -> TranscriptionJob {
         TranscriptionJob {
-            audio: AudioBuffer { samples: vec![0.0; 32_000], sample_rate: RATE },
+            audio: AudioBuffer {
+                samples: vec![0.0; 32_000],
+                sample_rate: RATE,
+            },
             task: TranscriptionTask::Transcribe,
             language: language.map(str::to_string),
             prompt: None,
@@ -177,7 +191,10 @@ mod tests {
         let body = json!({"text": " Hello there.", "language": "english", "duration": 1.5,
             "segments": [{"start": 0.0, "end": 1.5, "text": " Hello there.", "avg_logprob": -0.2}]});
         let transcript = transcript_of(&body, &job(None)).unwrap();
-        assert_eq!((transcript.text.as_str(), transcript.language.as_str()), ("Hello there.", "en"));
+        assert_eq!(
+            (transcript.text.as_str(), transcript.language.as_str()),
+            ("Hello there.", "en")
+        );
         assert_eq!(transcript.duration_secs, 1.5);
         assert_eq!(transcript.segments.len(), 1);
     }
@@ -193,7 +210,10 @@ mod tests {
 
     #[test]
     fn the_wav_is_mono_16_bit_at_the_audio_rate() {
-        let bytes = wav(&AudioBuffer { samples: vec![0.5, -0.5], sample_rate: RATE });
+        let bytes = wav(&AudioBuffer {
+            samples: vec![0.5, -0.5],
+            sample_rate: RATE,
+        });
         assert_eq!(&bytes[..4], b"RIFF");
         assert_eq!(u32::from_le_bytes(bytes[24..28].try_into().unwrap()), RATE);
         assert_eq!(bytes.len(), 48);

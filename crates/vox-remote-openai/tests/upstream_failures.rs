@@ -35,7 +35,12 @@ fn chat(base_url: &str, timeout: Duration) -> RemoteChat {
 
 fn job() -> ChatJob {
     ChatJob {
-        turns: vec![ChatTurn { role: ChatRole::User, text: "Hello?".into(), tool_calls: vec![], tool_call_id: None }],
+        turns: vec![ChatTurn {
+            role: ChatRole::User,
+            text: "Hello?".into(),
+            tool_calls: vec![],
+            tool_call_id: None,
+        }],
         sampling: SamplingParams::default(),
         tools: vec![],
         tool_policy: ToolPolicy::Auto,
@@ -77,18 +82,35 @@ async fn a_good_upstream_streams_text_and_its_usage_and_gets_the_key() {
     let (events, error) = run(&chat(&serve(router).await, Duration::from_secs(5))).await;
     assert!(error.is_none(), "{error:?}");
     assert_eq!(events.len(), 3);
-    assert!(matches!(events[2], ChatEvent::Finished { prompt_tokens: 5, completion_tokens: 2, .. }));
+    assert!(matches!(
+        events[2],
+        ChatEvent::Finished {
+            prompt_tokens: 5,
+            completion_tokens: 2,
+            ..
+        }
+    ));
 }
 
 #[tokio::test]
 async fn nothing_listening_is_unavailable_and_names_the_engine_not_the_key() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let chat = chat(&format!("http://127.0.0.1:{port}/v1"), Duration::from_secs(5));
     let (_, error) = run(&chat).await;
     let error = error.unwrap();
-    assert!(matches!(error, EngineError::UpstreamUnavailable { .. }), "{error:?}");
+    assert!(
+        matches!(error, EngineError::UpstreamUnavailable { .. }),
+        "{error:?}"
+    );
     let text = error.to_string();
-    assert!(text.contains("upstream-model") && text.contains(&port.to_string()), "{text}");
+    assert!(
+        text.contains("upstream-model") && text.contains(&port.to_string()),
+        "{text}"
+    );
     assert!(!text.contains("sk-upstream-secret"));
 }
 
@@ -97,18 +119,30 @@ async fn a_429_keeps_its_retry_after() {
     let router = Router::new().route(
         "/v1/chat/completions",
         post(|| async {
-            let mut response = (StatusCode::TOO_MANY_REQUESTS, r#"{"error":{"message":"slow down"}}"#).into_response();
-            response.headers_mut().insert("retry-after", HeaderValue::from_static("9"));
+            let mut response = (
+                StatusCode::TOO_MANY_REQUESTS,
+                r#"{"error":{"message":"slow down"}}"#,
+            )
+                .into_response();
+            response
+                .headers_mut()
+                .insert("retry-after", HeaderValue::from_static("9"));
             response
         }),
     );
     let (_, error) = run(&chat(&serve(router).await, Duration::from_secs(5))).await;
-    assert!(matches!(error, Some(EngineError::Busy { retry_after }) if retry_after == Duration::from_secs(9)));
+    assert!(
+        matches!(error, Some(EngineError::Busy { retry_after }) if retry_after == Duration::from_secs(9))
+    );
 }
 
 #[tokio::test]
 async fn a_5xx_and_a_wrong_key_are_unavailable_a_400_is_the_callers() {
-    for (status, expect) in [(500, "answered 500"), (401, "credentials"), (404, "does not serve")] {
+    for (status, expect) in [
+        (500, "answered 500"),
+        (401, "credentials"),
+        (404, "does not serve"),
+    ] {
         let router = Router::new().route(
             "/v1/chat/completions",
             post(move || async move { (StatusCode::from_u16(status).unwrap(), "{}").into_response() }),
@@ -119,7 +153,13 @@ async fn a_5xx_and_a_wrong_key_are_unavailable_a_400_is_the_callers() {
     }
     let router = Router::new().route(
         "/v1/chat/completions",
-        post(|| async { (StatusCode::BAD_REQUEST, r#"{"error":{"message":"prompt too long"}}"#).into_response() }),
+        post(|| async {
+            (
+                StatusCode::BAD_REQUEST,
+                r#"{"error":{"message":"prompt too long"}}"#,
+            )
+                .into_response()
+        }),
     );
     let (_, error) = run(&chat(&serve(router).await, Duration::from_secs(5))).await;
     assert!(matches!(error, Some(EngineError::InvalidInput(m)) if m == "prompt too long"));
@@ -136,15 +176,24 @@ async fn a_silent_upstream_times_out_in_time() {
     );
     let started = Instant::now();
     let (_, error) = run(&chat(&serve(router).await, Duration::from_secs(1))).await;
-    assert!(matches!(error, Some(EngineError::UpstreamTimeout { .. })), "{error:?}");
+    assert!(
+        matches!(error, Some(EngineError::UpstreamTimeout { .. })),
+        "{error:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
 #[tokio::test]
 async fn malformed_output_is_named_as_such() {
-    let router = Router::new().route("/v1/chat/completions", post(|| async { sse(&["<html>oops</html>"]) }));
+    let router = Router::new().route(
+        "/v1/chat/completions",
+        post(|| async { sse(&["<html>oops</html>"]) }),
+    );
     let (_, error) = run(&chat(&serve(router).await, Duration::from_secs(5))).await;
-    assert!(matches!(error, Some(EngineError::UpstreamMalformed { .. })), "{error:?}");
+    assert!(
+        matches!(error, Some(EngineError::UpstreamMalformed { .. })),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
@@ -152,15 +201,17 @@ async fn a_stream_cut_off_mid_answer_ends_in_an_error_after_its_text() {
     let router = Router::new().route(
         "/v1/chat/completions",
         post(|| async {
-            let pieces = futures::stream::iter([
-                Ok::<_, std::io::Error>("data: {\"choices\":[{\"delta\":{\"content\":\"Once\"}}]}\n\n".to_string()),
-            ]);
+            let pieces = futures::stream::iter([Ok::<_, std::io::Error>(
+                "data: {\"choices\":[{\"delta\":{\"content\":\"Once\"}}]}\n\n".to_string(),
+            )]);
             ([("content-type", "text/event-stream")], Body::from_stream(pieces)).into_response()
         }),
     );
     let (events, error) = run(&chat(&serve(router).await, Duration::from_secs(5))).await;
     assert_eq!(events, vec![ChatEvent::Text("Once".into())]);
-    assert!(matches!(error, Some(EngineError::UpstreamUnavailable { detail, .. }) if detail.contains("ended before")));
+    assert!(
+        matches!(error, Some(EngineError::UpstreamUnavailable { detail, .. }) if detail.contains("ended before"))
+    );
 }
 
 #[tokio::test]

@@ -496,7 +496,9 @@ impl From<EngineError> for ApiError {
             },
             EngineError::Cancelled => Self::client_gone("the engine stopped a cancelled request"),
             EngineError::Stopped { engine } => Self::engine_stopped(engine),
-            EngineError::UpstreamUnavailable { engine, detail } => Self::upstream_unavailable(&engine, &detail),
+            EngineError::UpstreamUnavailable { engine, detail } => {
+                Self::upstream_unavailable(&engine, &detail)
+            }
             EngineError::UpstreamTimeout { engine, timeout } => Self::upstream_timeout(&engine, timeout),
             EngineError::UpstreamMalformed { engine, detail } => Self::upstream_malformed(&engine, &detail),
             EngineError::Internal(detail) => Self::internal(detail),
