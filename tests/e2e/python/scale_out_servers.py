@@ -29,21 +29,47 @@ def wait_for_port(port: int, timeout: float = 15) -> None:
 class Redis:
     port: int
     directory: Path
+    tls: bool = False
     process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
+        if self.tls:
+            return f"rediss://localhost:{self.port}/0"
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> "Redis":
+        listen = ["--port", str(self.port)]
+        if self.tls:
+            ca = self.certificate
+            listen = ["--port", "0", "--tls-port", str(self.port), "--tls-cert-file", str(self.directory / "cert.pem"),
+                      "--tls-key-file", str(self.directory / "key.pem"), "--tls-ca-cert-file", str(ca),
+                      "--tls-auth-clients", "no"]
         # Append-only persistence, so that records outlive a Redis restart as in production.
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
+            ["redis-server", *listen, "--bind", "127.0.0.1", "--dir", str(self.directory),
              "--appendonly", "yes", "--save", ""],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_for_port(self.port)
         return self
+
+    @property
+    def certificate(self) -> Path:
+        """A test CA's certificate (made on first use) that signed Redis's own, for localhost."""
+        ca = self.directory / "ca.pem"
+        if not ca.exists():
+            def openssl(*args):
+                subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=self.directory)
+            openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=vox-test-ca",
+                    "-keyout", "ca.key", "-out", "ca.pem")
+            openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "key.pem",
+                    "-out", "leaf.csr")
+            (self.directory / "leaf.ext").write_text(
+                "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
+            openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                    "-days", "1", "-extfile", "leaf.ext", "-out", "cert.pem")
+        return ca
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -51,7 +77,8 @@ class Redis:
             self.process.wait(timeout=10)
 
     def cli(self, *args: str) -> str:
-        return subprocess.run(["redis-cli", "-p", str(self.port), *args], capture_output=True, text=True,
+        tls = ["--tls", "--cacert", str(self.certificate)] if self.tls else []
+        return subprocess.run(["redis-cli", "-p", str(self.port), *tls, *args], capture_output=True, text=True,
                               check=True).stdout.strip()
 
 

@@ -139,3 +139,27 @@ def test_records_outlive_a_vox_restart_stay_their_owners_and_expire_by_ttl(redis
 
 def port_of(server) -> int:
     return int(server.url.rsplit(":", 1)[1])
+
+
+def test_rediss_verifies_the_redis_certificate():
+    with tempfile.TemporaryDirectory() as directory, tempfile.TemporaryDirectory() as home:
+        redis = Redis(free_port(), Path(directory), tls=True).start()
+        # Trusted through SSL_CERT_FILE, as a private CA would be: the store works over TLS.
+        trusted = start_server(home, "--store", redis.url, env={**KEYS, "SSL_CERT_FILE": str(redis.certificate)})
+        try:
+            history = []
+            _, audio = conversation_step(client(trusted.url), history, "Hello.")
+            conversation_step(client(trusted.url), history, "Again.")
+            assert redis.cli("EXISTS", f"vox:audio:{audio.id}") == "1"
+        finally:
+            stop_server(trusted)
+        # Without that trust the certificate is refused: answers are spoken, ids cannot be kept.
+        with tempfile.TemporaryDirectory() as other_home:
+            untrusted = start_server(other_home, "--store", redis.url, env=KEYS)
+            try:
+                with pytest.raises(openai.InternalServerError) as refused:
+                    spoken_turn(client(untrusted.url), history + [{"role": "user", "content": "And now?"}])
+                assert refused.value.body["code"] == "store_unavailable"
+            finally:
+                stop_server(untrusted)
+                redis.stop()
