@@ -449,7 +449,11 @@ impl Config {
         );
         for (name, profile) in &self.profiles {
             text += &format!("\n[profiles.{name}]\nmodels = \"{}\"\n", profile.models);
-            for (role, endpoint) in [("llm", &profile.llm), ("asr", &profile.asr), ("tts", &profile.tts)] {
+            for (role, endpoint) in [
+                ("llm", &profile.llm),
+                ("asr", &profile.asr),
+                ("tts", &profile.tts),
+            ] {
                 if let Some(endpoint) = endpoint {
                     text += &format!(
                         "{role} = {{ model = {:?}, base_url = {:?}, key = {}, timeout_secs = {} }}\n",

@@ -37,15 +37,15 @@ impl Upstream {
     }
 
     pub fn post(&self, route: &str) -> reqwest::RequestBuilder {
-        let request = self.http.post(self.url(route));
-        match &self.endpoint.api_key {
-            Some(key) => request.bearer_auth(key),
-            None => request,
-        }
+        self.request(reqwest::Method::POST, route)
     }
 
     pub fn get(&self, route: &str) -> reqwest::RequestBuilder {
-        let request = self.http.get(self.url(route));
+        self.request(reqwest::Method::GET, route)
+    }
+
+    fn request(&self, method: reqwest::Method, route: &str) -> reqwest::RequestBuilder {
+        let request = self.http.request(method, self.url(route));
         match &self.endpoint.api_key {
             Some(key) => request.bearer_auth(key),
             None => request,

@@ -8,6 +8,7 @@ import re
 import signal
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import openai
@@ -20,7 +21,7 @@ from realtime_client import RECORDING, RECORDING_WORDS, overlap
 UPSTREAM_KEY = "sk-upstream-e2e-0001"
 
 
-def profile_file(directory: str, upstream_url: str, *, timeout_secs: int = 60) -> Path:
+def profile_file(directory: str, upstream_url: str, timeout_secs: int = 60) -> Path:
     """A `remote` profile: every role on the upstream, the test profile's VAD and runtime."""
     path = Path(directory) / "vox.toml"
     roles = {"llm": "gpt-4o-mini", "asr": "whisper-1", "tts": "tts-1"}
@@ -41,10 +42,17 @@ def upstream():
             stop_server(server)
 
 
-def front_door(home: str, upstream_url: str, key: str = UPSTREAM_KEY, **kwargs):
-    config = profile_file(home, upstream_url, **kwargs)
-    return start_server(home, "--config", str(config), "--profile", "remote",
-                        env={"VOX_API_KEYS": API_KEY, "VOX_TEST_UPSTREAM_KEY": key})
+@contextmanager
+def front_door(upstream_url: str, key: str = UPSTREAM_KEY):
+    """A Vox whose default deployments answer on the `remote` profile, knowing the upstream by `key`."""
+    with tempfile.TemporaryDirectory() as home:
+        config = profile_file(home, upstream_url)
+        server = start_server(home, "--config", str(config), "--profile", "remote",
+                              env={"VOX_API_KEYS": API_KEY, "VOX_TEST_UPSTREAM_KEY": key})
+        try:
+            yield server
+        finally:
+            stop_server(server)
 
 
 def client(server) -> OpenAI:
@@ -63,129 +71,105 @@ def question_wav() -> bytes:
 
 
 def test_a_spoken_question_is_heard_answered_and_spoken_by_the_upstream(upstream):
-    with tempfile.TemporaryDirectory() as home:
-        front = front_door(home, upstream.url)
-        try:
-
-            completion = client(front).chat.completions.create(
-                model="gpt-4o-audio-preview", modalities=["text", "audio"], audio={"voice": "echo", "format": "wav"},
-                messages=[{"role": "user", "content": [{"type": "input_audio", "input_audio": {
-                    "data": base64.b64encode(question_wav()).decode(), "format": "wav"}}]}],
-                max_tokens=30,
-            )
-            audio = completion.choices[0].message.audio
-            assert audio.transcript and len(base64.b64decode(audio.data)) > 24_000
-            assert completion.usage.prompt_tokens > 0 and completion.usage.completion_tokens > 0
-            for route in ["/v1/chat/completions", "/v1/audio/transcriptions", "/v1/audio/speech"]:
-                assert upstream_requests(upstream, route) >= 1, route
-            # The upstream's recognition, through the front door, hears the recording's words.
-            heard = client(front).audio.transcriptions.create(model="whisper-1", file=("q.wav", question_wav())).text
-            assert overlap(heard, " ".join(RECORDING_WORDS)) >= 0.5, heard
-        finally:
-            stop_server(front)
+    with front_door(upstream.url) as front:
+        completion = client(front).chat.completions.create(
+            model="gpt-4o-audio-preview", modalities=["text", "audio"], audio={"voice": "echo", "format": "wav"},
+            messages=[{"role": "user", "content": [{"type": "input_audio", "input_audio": {
+                "data": base64.b64encode(question_wav()).decode(), "format": "wav"}}]}],
+            max_tokens=30,
+        )
+        audio = completion.choices[0].message.audio
+        assert audio.transcript and len(base64.b64decode(audio.data)) > 24_000
+        assert completion.usage.prompt_tokens > 0 and completion.usage.completion_tokens > 0
+        for route in ["/v1/chat/completions", "/v1/audio/transcriptions", "/v1/audio/speech"]:
+            assert upstream_requests(upstream, route) >= 1, route
+        # The upstream's recognition, through the front door, hears the recording's words.
+        heard = client(front).audio.transcriptions.create(model="whisper-1", file=("q.wav", question_wav())).text
+        assert overlap(heard, " ".join(RECORDING_WORDS)) >= 0.5, heard
 
 
 def test_a_streamed_answer_speaks_while_the_upstream_writes(upstream):
-    with tempfile.TemporaryDirectory() as home:
-        front = front_door(home, upstream.url)
-        try:
-            stream = client(front).chat.completions.create(
-                model="gpt-4o-audio-preview", modalities=["text", "audio"], audio={"voice": "alloy", "format": "pcm16"},
-                messages=[{"role": "user", "content": "Tell me about the sea in three sentences."}],
-                stream=True, stream_options={"include_usage": True}, max_tokens=80,
-            )
-            transcript, audio_chunks, usage = "", 0, None
-            for chunk in stream:
-                if chunk.usage:
-                    usage = chunk.usage
-                if chunk.choices and chunk.choices[0].delta.audio:
-                    delta = chunk.choices[0].delta.audio
-                    transcript += delta.transcript or ""
-                    audio_chunks += bool(delta.data)
-            assert transcript.strip() and audio_chunks >= 2
-            assert usage and usage.completion_tokens > 0
-        finally:
-            stop_server(front)
+    with front_door(upstream.url) as front:
+        stream = client(front).chat.completions.create(
+            model="gpt-4o-audio-preview", modalities=["text", "audio"], audio={"voice": "alloy", "format": "pcm16"},
+            messages=[{"role": "user", "content": "Tell me about the sea in three sentences."}],
+            stream=True, stream_options={"include_usage": True}, max_tokens=80,
+        )
+        transcript, audio_chunks, usage = "", 0, None
+        for chunk in stream:
+            if chunk.usage:
+                usage = chunk.usage
+            if chunk.choices and chunk.choices[0].delta.audio:
+                delta = chunk.choices[0].delta.audio
+                transcript += delta.transcript or ""
+                audio_chunks += bool(delta.data)
+        assert transcript.strip() and audio_chunks >= 2
+        assert usage and usage.completion_tokens > 0
 
 
 def test_tools_pass_through_to_the_upstream(upstream):
-    with tempfile.TemporaryDirectory() as home:
-        front = front_door(home, upstream.url)
-        try:
-            tools = [{"type": "function", "function": {
-                "name": "get_weather", "description": "The weather in a city",
-                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
-            completion = client(front).chat.completions.create(
-                model="gpt-4o-audio-preview", modalities=["text", "audio"], audio={"voice": "alloy", "format": "wav"},
-                messages=[{"role": "user", "content": "What is the weather in Paris?"}],
-                tools=tools, tool_choice={"type": "function", "function": {"name": "get_weather"}},
-            )
-            calls = completion.choices[0].message.tool_calls
-            assert calls and calls[0].function.name == "get_weather"
-            assert completion.choices[0].finish_reason == "tool_calls"
-        finally:
-            stop_server(front)
+    with front_door(upstream.url) as front:
+        tools = [{"type": "function", "function": {
+            "name": "get_weather", "description": "The weather in a city",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
+        completion = client(front).chat.completions.create(
+            model="gpt-4o-audio-preview", modalities=["text", "audio"], audio={"voice": "alloy", "format": "wav"},
+            messages=[{"role": "user", "content": "What is the weather in Paris?"}],
+            tools=tools, tool_choice={"type": "function", "function": {"name": "get_weather"}},
+        )
+        calls = completion.choices[0].message.tool_calls
+        assert calls and calls[0].function.name == "get_weather"
+        assert completion.choices[0].finish_reason == "tool_calls"
 
 
 def test_an_upstream_that_is_down_or_refuses_the_key_is_a_clear_503(upstream):
-    with tempfile.TemporaryDirectory() as home, tempfile.TemporaryDirectory() as other_home:
-        wrong_key = front_door(other_home, upstream.url, key="sk-not-the-upstream-key")
-        try:
-            with pytest.raises(openai.InternalServerError) as refused:
-                client(wrong_key).chat.completions.create(
-                    model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}])
-            assert refused.value.status_code == 503
-            assert refused.value.body["code"] == "upstream_unavailable"
-            assert "credentials" in refused.value.body["message"]
-            assert "sk-not-the-upstream-key" not in str(refused.value.body)
-        finally:
-            stop_server(wrong_key)
-        front = front_door(home, upstream.url)
-        try:
-            stop_server(upstream)
-            started = time.monotonic()
-            with pytest.raises(openai.InternalServerError) as down:
-                client(front).chat.completions.create(
-                    model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}])
-            assert time.monotonic() - started < 10
-            assert down.value.status_code == 503 and down.value.body["code"] == "upstream_unavailable"
-            assert "language model" in down.value.body["message"] and upstream.url.split("//")[1] in down.value.body["message"]
-            assert UPSTREAM_KEY not in str(down.value.body)
-        finally:
-            stop_server(front)
+    hello = [{"role": "user", "content": "Hi"}]
+    with front_door(upstream.url, key="sk-not-the-upstream-key") as wrong_key:
+        with pytest.raises(openai.InternalServerError) as refused:
+            client(wrong_key).chat.completions.create(model="gpt-4o-mini", messages=hello)
+        assert refused.value.status_code == 503
+        assert refused.value.body["code"] == "upstream_unavailable"
+        assert "credentials" in refused.value.body["message"]
+        assert "sk-not-the-upstream-key" not in str(refused.value.body)
+    with front_door(upstream.url) as front:
+        stop_server(upstream)
+        started = time.monotonic()
+        with pytest.raises(openai.InternalServerError) as down:
+            client(front).chat.completions.create(model="gpt-4o-mini", messages=hello)
+        assert time.monotonic() - started < 10
+        assert down.value.status_code == 503 and down.value.body["code"] == "upstream_unavailable"
+        message = down.value.body["message"]
+        assert "language model" in message and upstream.url.split("//")[1] in message, message
+        assert UPSTREAM_KEY not in str(down.value.body)
 
 
 def test_an_upstream_429_comes_back_as_a_429_with_its_retry_after():
-    with tempfile.TemporaryDirectory() as up_home, tempfile.TemporaryDirectory() as home:
+    with tempfile.TemporaryDirectory() as up_home:
         # One request per 30 s for the front door's key at the upstream, and the front door
         # spent it at start asking for the upstream's voices: its next request is refused.
         busy = start_server(up_home, "--caller-requests-per-minute", "2", env={"VOX_API_KEYS": UPSTREAM_KEY})
-        front = front_door(home, busy.url)
         try:
-            assert upstream_requests(busy, "/v1/audio/voices") == 1
-            with pytest.raises(openai.RateLimitError) as limited:
-                client(front).chat.completions.create(
-                    model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}], max_tokens=5)
-            assert 20 <= int(limited.value.response.headers["retry-after"]) <= 30
+            with front_door(busy.url) as front:
+                assert upstream_requests(busy, "/v1/audio/voices") == 1
+                with pytest.raises(openai.RateLimitError) as limited:
+                    client(front).chat.completions.create(
+                        model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}], max_tokens=5)
+                assert 20 <= int(limited.value.response.headers["retry-after"]) <= 30
         finally:
-            stop_server(front), stop_server(busy)
+            stop_server(busy)
 
 
 def test_an_upstream_killed_mid_stream_ends_the_stream_with_an_error(upstream):
-    with tempfile.TemporaryDirectory() as home:
-        front = front_door(home, upstream.url)
-        try:
-            stream = client(front).chat.completions.create(
-                model="gpt-4o-audio-preview", modalities=["text", "audio"], audio={"voice": "alloy", "format": "pcm16"},
-                messages=[{"role": "user", "content": "Tell me a very long story about a lighthouse keeper."}],
-                stream=True, max_tokens=400,
-            )
-            started = time.monotonic()
-            with pytest.raises(openai.APIError) as failed:
-                for i, chunk in enumerate(stream):
-                    if i == 2:
-                        os.kill(upstream.process.pid, signal.SIGKILL)
-            assert time.monotonic() - started < 60, "the stream hung"
-            assert "upstream" in str(failed.value).lower() or "unavailable" in str(failed.value).lower(), failed.value
-        finally:
-            stop_server(front)
+    with front_door(upstream.url) as front:
+        stream = client(front).chat.completions.create(
+            model="gpt-4o-audio-preview", modalities=["text", "audio"], audio={"voice": "alloy", "format": "pcm16"},
+            messages=[{"role": "user", "content": "Tell me a very long story about a lighthouse keeper."}],
+            stream=True, max_tokens=400,
+        )
+        started = time.monotonic()
+        with pytest.raises(openai.APIError) as failed:
+            for i, chunk in enumerate(stream):
+                if i == 2:
+                    os.kill(upstream.process.pid, signal.SIGKILL)
+        assert time.monotonic() - started < 60, "the stream hung"
+        assert "upstream" in str(failed.value).lower() or "unavailable" in str(failed.value).lower(), failed.value

@@ -7,6 +7,7 @@ import os
 import signal
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import openai
@@ -55,39 +56,41 @@ def conversation_step(client: OpenAI, history: list[dict], text: str):
     return raw.headers.get("x-upstream"), audio
 
 
-def test_a_conversation_across_replicas_resolves_every_audio_id(redis):
+@contextmanager
+def two_replicas_behind_nginx(redis):
+    """Two Vox replicas on `redis`, and nginx sending requests to them in turn."""
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b, \
             tempfile.TemporaryDirectory() as proxy_dir:
         first, second = replica(a, redis), replica(b, redis)
         nginx = Nginx(free_port(), Path(proxy_dir)).start([port_of(first), port_of(second)])
         try:
-            history, upstreams = [], set()
-            for text in ["My name is Ada.", "What is my name?", "Say it once more.", "Thank you."]:
-                upstream, _ = conversation_step(client(nginx.url), history, text)
-                upstreams.add(upstream)
-            # Round robin: both replicas answered, each reading ids the other wrote.
-            assert len(upstreams) == 2, upstreams
+            yield nginx, first, second
         finally:
             nginx.stop()
-            stop_server(first), stop_server(second)
+            for server in (first, second):
+                if server.process.poll() is None:
+                    stop_server(server)
+
+
+def test_a_conversation_across_replicas_resolves_every_audio_id(redis):
+    with two_replicas_behind_nginx(redis) as (nginx, _, _):
+        history, upstreams = [], set()
+        for text in ["My name is Ada.", "What is my name?", "Say it once more.", "Thank you."]:
+            upstream, _ = conversation_step(client(nginx.url), history, text)
+            upstreams.add(upstream)
+        # Round robin: both replicas answered, each reading ids the other wrote.
+        assert len(upstreams) == 2, upstreams
 
 
 def test_a_replica_killed_mid_conversation_is_not_noticed(redis):
-    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b, \
-            tempfile.TemporaryDirectory() as proxy_dir:
-        first, second = replica(a, redis), replica(b, redis)
-        nginx = Nginx(free_port(), Path(proxy_dir)).start([port_of(first), port_of(second)])
-        try:
-            history = []
-            conversation_step(client(nginx.url), history, "Remember the word lighthouse.")
-            os.kill(first.process.pid, signal.SIGKILL)
-            first.process.wait(timeout=10)
-            for text in ["Which word did I ask you to remember?", "And again?"]:
-                upstream, _ = conversation_step(client(nginx.url), history, text)
-                assert upstream.endswith(f":{port_of(second)}"), upstream
-        finally:
-            nginx.stop()
-            stop_server(second)
+    with two_replicas_behind_nginx(redis) as (nginx, first, second):
+        history = []
+        conversation_step(client(nginx.url), history, "Remember the word lighthouse.")
+        os.kill(first.process.pid, signal.SIGKILL)
+        first.process.wait(timeout=10)
+        for text in ["Which word did I ask you to remember?", "And again?"]:
+            upstream, _ = conversation_step(client(nginx.url), history, text)
+            assert upstream.endswith(f":{port_of(second)}"), upstream
 
 
 def test_a_redis_outage_refuses_only_what_needs_it_and_recovers(redis):
