@@ -5,7 +5,7 @@
 //! failure is a [`StoreError::Unavailable`], and the next request connects again, so the store
 //! recovers by itself when Redis returns.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use redis::AsyncCommands;
@@ -19,12 +19,23 @@ const KEY_PREFIX: &str = "vox:audio:";
 /// Longest wait for a connection or an answer before the store counts as unavailable.
 const DEADLINE: Duration = Duration::from_secs(2);
 
+/// After a failed attempt to connect, requests fail at once for this long instead of each
+/// waiting for its own attempt: an outage costs callers nothing but the answer "unavailable".
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
 pub struct RedisStore {
     client: redis::Client,
-    /// The live connection, made on first use and again after an outage.
-    connection: Mutex<Option<ConnectionManager>>,
+    connection: Mutex<Link>,
     /// For messages and logs: the URL without its password.
     shown_as: String,
+}
+
+/// The live connection (made on first use and again after an outage), or when the last
+/// attempt to make one failed.
+#[derive(Default)]
+struct Link {
+    live: Option<ConnectionManager>,
+    failed_at: Option<Instant>,
 }
 
 impl RedisStore {
@@ -35,7 +46,7 @@ impl RedisStore {
             redis::Client::open(url).map_err(|err| StoreError::Config(format!("store URL: {err}")))?;
         Ok(Self {
             client,
-            connection: Mutex::new(None),
+            connection: Mutex::new(Link::default()),
             shown_as: without_password(url),
         })
     }
@@ -45,9 +56,12 @@ impl RedisStore {
     }
 
     async fn connection(&self) -> Result<ConnectionManager, StoreError> {
-        let mut slot = self.connection.lock().await;
-        if let Some(connection) = slot.as_ref() {
+        let mut link = self.connection.lock().await;
+        if let Some(connection) = link.live.as_ref() {
             return Ok(connection.clone());
+        }
+        if link.failed_at.is_some_and(|at| at.elapsed() < RETRY_AFTER) {
+            return Err(self.unavailable_quietly());
         }
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(DEADLINE))
@@ -57,23 +71,37 @@ impl RedisStore {
             DEADLINE * 2,
             ConnectionManager::new_with_config(self.client.clone(), config),
         );
-        let connection = match connected.await {
-            Ok(Ok(connection)) => connection,
-            Ok(Err(err)) => return Err(self.unavailable(err)),
-            Err(_) => return Err(self.unavailable("connecting timed out")),
+        let failure = match connected.await {
+            Ok(Ok(connection)) => {
+                *link = Link {
+                    live: Some(connection.clone()),
+                    failed_at: None,
+                };
+                return Ok(connection);
+            }
+            Ok(Err(err)) => self.unavailable(err),
+            Err(_) => self.unavailable("connecting timed out"),
         };
-        *slot = Some(connection.clone());
-        Ok(connection)
+        link.failed_at = Some(Instant::now());
+        Err(failure)
     }
 
     /// A failed command: the connection is dropped so that the next request connects afresh.
     async fn failed(&self, err: impl std::fmt::Display) -> StoreError {
-        *self.connection.lock().await = None;
+        *self.connection.lock().await = Link {
+            live: None,
+            failed_at: Some(Instant::now()),
+        };
         self.unavailable(err)
     }
 
     fn unavailable(&self, err: impl std::fmt::Display) -> StoreError {
         tracing::warn!(store = %self.shown_as, %err, "the audio store is unavailable");
+        self.unavailable_quietly()
+    }
+
+    /// The same answer without another log line (the failure was logged a moment ago).
+    fn unavailable_quietly(&self) -> StoreError {
         StoreError::Unavailable(format!("the audio store at {} is unavailable", self.shown_as))
     }
 }

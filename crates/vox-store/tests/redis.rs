@@ -116,7 +116,16 @@ async fn an_outage_fails_fast_and_the_store_heals_when_redis_returns() {
     let message = failed.unwrap_err().to_string();
     assert!(message.contains(&format!("127.0.0.1:{port}")), "{message}");
 
+    // Right after a failure the store answers "unavailable" at once; a second later it
+    // connects again by itself.
+    let failed_fast = Instant::now();
+    assert!(matches!(
+        store.get(&new_audio_id(), &owner, now()).await,
+        Err(StoreError::Unavailable(_))
+    ));
+    assert!(failed_fast.elapsed() < Duration::from_millis(100));
     let _back = RedisServer::start(port);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let again = record(&owner, 60);
     store.insert(again.clone()).await.unwrap();
     assert_eq!(store.get(&again.id, &owner, now()).await.unwrap(), Some(again));

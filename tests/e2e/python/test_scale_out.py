@@ -112,6 +112,7 @@ def test_a_redis_outage_refuses_only_what_needs_it_and_recovers(redis):
             _, completion = spoken_turn(client(vox.url), [{"role": "user", "content": "Hi there."}])
             assert completion.choices[0].message.audio.data
             redis.start()
+            time.sleep(1.1)  # a failed connection is retried after a second, not per request
             # Back by itself: the earlier id (persisted by Redis) resolves, new ones are kept.
             conversation_step(client(vox.url), history, "Are you back?")
             conversation_step(client(vox.url), history, "Good.")
