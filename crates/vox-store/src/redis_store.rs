@@ -2,8 +2,8 @@
 //! expired by Redis itself.
 //!
 //! A Redis outage never hangs a request: connecting and every command have a short deadline, the
-//! failure is a [`StoreError::Unavailable`], and the next request connects again, so the store
-//! recovers by itself when Redis returns.
+//! failure is a [`StoreError::Unavailable`], and a request a second later connects again, so the
+//! store recovers by itself when Redis returns.
 
 use std::time::{Duration, Instant};
 
