@@ -211,6 +211,59 @@ async fn speech_over_an_answer_stops_its_audio_at_once() {
     assert_eq!(done["output"][0]["status"], "incomplete");
 }
 
+/// A client that hears the caller speak over an answer truncates it at once, often while the
+/// server is still writing it: the answer is ended first, then cut.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn truncating_an_answer_still_being_written_ends_it_then_cuts_it() {
+    let long = "One sentence after another keeps this answer going. ".repeat(30);
+    let voice = ToneVoice::default().with_delay(Duration::from_millis(30));
+    let server = start(ScriptedChat::saying(&long), voice).await;
+    let mut socket = connect(&server.url).await;
+    send(
+        &mut socket,
+        json!({"type": "conversation.item.create", "item": {"type": "message", "role": "user",
+        "content": [{"type": "input_text", "text": "Talk."}]}}),
+    )
+    .await;
+    send(&mut socket, json!({"type": "response.create"})).await;
+    let first = until(&mut socket, "response.output_audio.delta").await;
+    let item_id = first.last().unwrap().1["item_id"].as_str().unwrap().to_string();
+    send(
+        &mut socket,
+        json!({"type": "conversation.item.truncate", "item_id": item_id, "content_index": 0, "audio_end_ms": 20}),
+    )
+    .await;
+    let seen = until(&mut socket, "conversation.item.truncated").await;
+    let kinds = types(&seen);
+    assert!(!kinds.contains(&"error".to_string()), "{kinds:?}");
+    let done = &seen
+        .iter()
+        .find(|(_, e)| e["type"] == "response.done")
+        .expect("response.done before the truncation")
+        .1["response"];
+    assert_eq!(done["status"], "cancelled");
+    assert_eq!(done["status_details"]["reason"], "client_cancelled");
+    assert_eq!(seen.last().unwrap().1["audio_end_ms"], 20);
+    send(
+        &mut socket,
+        json!({"type": "conversation.item.retrieve", "item_id": item_id}),
+    )
+    .await;
+    let retrieved = until(&mut socket, "conversation.item.retrieved").await;
+    let transcript = retrieved.last().unwrap().1["item"]["content"][0]["transcript"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // 20 ms into the first clause: only that clause was heard.
+    let first_clause = first
+        .iter()
+        .find(|(_, e)| e["type"] == "response.output_audio_transcript.delta")
+        .map(|(_, e)| e["delta"].as_str().unwrap())
+        .expect("the first clause's words before its audio");
+    assert_eq!(transcript, first_clause);
+    assert!(transcript.len() < long.len());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_synthesis_queue_is_an_error_event_not_a_stall() {
     let server = start(ScriptedChat::saying("Hello there."), ToneVoice::busy_at(0)).await;

@@ -46,10 +46,50 @@ def start_playwright():
     return sync_playwright().start()
 
 
-def open_playground(browser, url: str, key: str | None) -> Page:
-    """A fresh profile (no remembered key) on the page, the key entered when given."""
+# A microphone the test speaks into when it chooses: getUserMedia gets a Web Audio stream
+# that is silent until `speakIntoMicrophone` plays samples into it. Chromium's fake device
+# loops its file on its own clock, so whether the loop comes back while an answer is still
+# sounding would depend on how long that answer is; a call's barge-in test needs to speak
+# at a moment it picks.
+SPEAKABLE_MICROPHONE = """
+(() => {
+  let context, destination;
+  navigator.mediaDevices.getUserMedia = async () => {
+    context = new AudioContext();
+    destination = context.createMediaStreamDestination();
+    return destination.stream;
+  };
+  window.speakIntoMicrophone = (pcm16Base64, rate) => new Promise((resolve) => {
+    const bytes = Uint8Array.from(atob(pcm16Base64), (c) => c.charCodeAt(0));
+    const ints = new Int16Array(bytes.buffer);
+    const buffer = context.createBuffer(1, ints.length, rate);
+    buffer.copyToChannel(Float32Array.from(ints, (v) => v / 32768), 0);
+    const source = context.createBufferSource();
+    source.buffer = buffer;
+    source.connect(destination);
+    source.onended = resolve;
+    source.start();
+  });
+})();
+"""
+
+
+def speak_into_microphone(page: Page, path: str = RECORDING) -> None:
+    """Plays the recording at `path` into the page's speakable microphone, returning once
+    it has been spoken (in real time)."""
+    with wave.open(path) as source:
+        rate, samples = source.getframerate(), source.readframes(source.getnframes())
+    page.evaluate("([pcm, rate]) => speakIntoMicrophone(pcm, rate)", [base64.b64encode(samples).decode(), rate])
+
+
+def open_playground(browser, url: str, key: str | None, speakable_microphone: bool = False) -> Page:
+    """A fresh profile (no remembered key) on the page, the key entered when given; with
+    `speakable_microphone`, the microphone is the one `speak_into_microphone` talks into
+    instead of Chromium's looping fake device."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    if speakable_microphone:
+        page.add_init_script(SPEAKABLE_MICROPHONE)
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.goto(f"{url}/")

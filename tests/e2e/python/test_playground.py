@@ -25,6 +25,7 @@ from playground_browser import (
     microphone_file,
     open_playground,
     screenshot,
+    speak_into_microphone,
     start_playwright,
     wait_for_lists,
     wait_for_spoken_answer,
@@ -281,13 +282,17 @@ def test_clear_chat_starts_over(vox, page):
     assert [m["role"] for m in requests[1]["messages"]] == ["system", "user"]
 
 
-def test_a_voice_call_takes_turns_shows_both_transcripts_and_stops_when_spoken_over(vox, page):
-    # A long answer, so that the looping microphone speaks again while it plays.
+def test_a_voice_call_takes_turns_shows_both_transcripts_and_stops_when_spoken_over(vox, browser):
+    page = open_playground(browser, vox.url, API_KEY, speakable_microphone=True)
+    wait_for_lists(page)
+    # A long answer, so that there is time to speak over it.
     page.get_by_label("Sample instructions").select_option(label="Storyteller")
     sent = []
     page.on("websocket", lambda socket: socket.on("framesent", lambda payload: sent.append(payload)))
     page.get_by_role("button", name="Start call").click()
     page.get_by_role("button", name="End call").wait_for()
+    page.get_by_text("In call: speak").wait_for()
+    speak_into_microphone(page)
     page.wait_for_function(
         "() => [...document.querySelectorAll('li.turn.user .text')].some(p => p.textContent.length > 3)",
         timeout=60_000,
@@ -299,7 +304,8 @@ def test_a_voice_call_takes_turns_shows_both_transcripts_and_stops_when_spoken_o
     page.wait_for_function(
         "() => document.querySelector('li.turn.assistant .text').textContent.trim().length > 0", timeout=10_000)
     screenshot(page, "07-voice-call")
-    # The recording starts again over the answer: playback stops and the server hears how much was heard.
+    # The caller speaks again over the answer: playback stops and the server hears how much was heard.
+    speak_into_microphone(page)
     answer.get_by_text("interrupted after").wait_for(timeout=30_000)
     truncates = [json.loads(p) for p in sent if '"conversation.item.truncate"' in p]
     assert truncates and truncates[0]["audio_end_ms"] > 0, truncates
@@ -313,6 +319,8 @@ def test_a_voice_call_takes_turns_shows_both_transcripts_and_stops_when_spoken_o
     page.get_by_text("Call ended.").wait_for()
     assert page.get_by_role("button", name="Start call").is_visible()
     assert any('"input_audio_buffer.append"' in p for p in sent)
+    assert page.errors == [], f"the page threw: {page.errors}"
+    page.context.close()
 
 
 def test_a_wrong_key_is_shown_as_a_401(vox, browser):

@@ -761,11 +761,7 @@ impl Session {
         content_index: u64,
         audio_end_ms: u64,
     ) -> Result<(), RealtimeError> {
-        if let Some(running) = &mut self.response
-            && running.message_item() == Some(item_id)
-        {
-            running.cancel("client_cancelled");
-        }
+        self.end_response_writing(item_id).await;
         let marks = self.marks.get(item_id).cloned().unwrap_or_default();
         let item = self
             .items
@@ -809,6 +805,27 @@ impl Session {
             })
             .await;
         Ok(())
+    }
+
+    /// A client truncates an answer as soon as the caller speaks over it, often while it is
+    /// still being written (a turn's cancellation may not have ended it yet). The item gets its
+    /// audio part when the response ends, so the response is cancelled and run to its end
+    /// here: `response.done` goes out before `conversation.item.truncated`, as OpenAI orders them.
+    async fn end_response_writing(&mut self, item_id: &str) {
+        let Some(running) = self
+            .response
+            .as_mut()
+            .filter(|running| running.message_item() == Some(item_id))
+        else {
+            return;
+        };
+        running.cancel("client_cancelled");
+        while self.response.is_some() {
+            let ended = Self::step_response(&mut self.response, &mut self.items).await;
+            if self.on_response_events(ended).await.is_none() {
+                return;
+            }
+        }
     }
 
     async fn create_response(&mut self, request: Option<Value>) -> Result<(), RealtimeError> {
