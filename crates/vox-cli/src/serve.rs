@@ -145,14 +145,13 @@ fn check_models(config: &Config) -> anyhow::Result<BTreeMap<String, BTreeMap<Rol
     let profiles: BTreeSet<&str> = config.deployments.iter().map(|d| d.profile.as_str()).collect();
     let mut installed = BTreeMap::new();
     for profile in profiles {
-        // A profile of the file takes its local models from another and leaves out its remote roles.
+        // A profile of the file takes its local models from another; its remote roles need no weights.
         let (models_of, remote_roles) = match config.profiles.get(profile) {
             Some(configured) => (configured.models.as_str(), configured.remote_roles()),
             None => (profile, Vec::new()),
         };
-        match store.require(&manifest, models_of) {
-            Ok(mut models) => {
-                models.retain(|role, _| !remote_roles.contains(role));
+        match store.require_local(&manifest, models_of, &remote_roles) {
+            Ok(models) => {
                 installed.insert(profile.to_string(), models);
             }
             Err(vox_models::ModelError::NotInstalled(missing)) => {
@@ -161,9 +160,10 @@ fn check_models(config: &Config) -> anyhow::Result<BTreeMap<String, BTreeMap<Rol
                     None => String::new(),
                 };
                 anyhow::bail!(
-                    "{} not installed for profile '{profile}' in {}. Install with: vox models pull --profile {models_of}{folder}",
+                    "{} not installed for profile '{profile}' in {}. Install with: vox models pull {}{folder}",
                     missing.models.join(", "),
-                    store.root().display()
+                    store.root().display(),
+                    missing.pull_arguments()
                 );
             }
             Err(other) => return Err(other.into()),

@@ -46,10 +46,24 @@ impl Status {
 
 /// Models a profile needs that are not installed, with the command that installs them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{} not installed for profile '{profile}': run `vox models pull --profile {profile}`", describe(.models))]
+#[error("{} not installed for profile '{profile}': run `vox models pull {}`", describe(.models), self.pull_arguments())]
 pub struct Missing {
     pub profile: String,
     pub models: Vec<String>,
+    /// Some of the profile's roles run elsewhere: only the named models are wanted.
+    pub some_roles_remote: bool,
+}
+
+impl Missing {
+    /// What `vox models pull` needs to install exactly what is missing: the whole profile, or
+    /// only the named models when some roles run elsewhere (their weights are not wanted).
+    pub fn pull_arguments(&self) -> String {
+        if self.some_roles_remote {
+            self.models.join(" ")
+        } else {
+            format!("--profile {}", self.profile)
+        }
+    }
 }
 
 fn describe(models: &[String]) -> String {
@@ -159,7 +173,19 @@ impl ModelStore {
         manifest: &Manifest,
         profile: &str,
     ) -> Result<BTreeMap<Role, Vec<PathBuf>>, ModelError> {
-        let models = manifest.profile(profile)?;
+        self.require_local(manifest, profile, &[])
+    }
+
+    /// Like [`Self::require`], leaving out the `remote` roles: a front door whose language
+    /// model runs elsewhere needs none of its weights on disk.
+    pub fn require_local(
+        &self,
+        manifest: &Manifest,
+        profile: &str,
+        remote: &[Role],
+    ) -> Result<BTreeMap<Role, Vec<PathBuf>>, ModelError> {
+        let mut models = manifest.profile(profile)?;
+        models.retain(|model| !remote.contains(&model.role));
         let missing: Vec<String> = models
             .iter()
             .filter(|m| self.status(m) != Status::Installed)
@@ -169,6 +195,7 @@ impl ModelStore {
             return Err(Missing {
                 profile: profile.to_string(),
                 models: missing,
+                some_roles_remote: !remote.is_empty(),
             }
             .into());
         }

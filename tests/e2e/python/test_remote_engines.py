@@ -6,6 +6,7 @@ import base64
 import os
 import re
 import signal
+import subprocess
 import tempfile
 import time
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ import openai
 import pytest
 from openai import OpenAI
 
-from conftest import API_KEY, start_server, stop_server
+from conftest import API_KEY, TEST_MODELS, start_server, stop_server, vox_binary
 from realtime_client import RECORDING, RECORDING_WORDS, overlap
 
 UPSTREAM_KEY = "sk-upstream-e2e-0001"
@@ -42,13 +43,29 @@ def upstream():
             stop_server(server)
 
 
+# What a front door whose three roles are remote keeps on disk: voice activity detection
+# (for realtime turns) and the runtime it runs on; no language model, recogniser or voice.
+LOCAL_MODELS = ["silero-vad", "onnxruntime"]
+
+
+def local_models_dir(home: str) -> Path:
+    """A models folder holding only the front door's local models (linked from the test's)."""
+    folder = Path(home) / "models"
+    folder.mkdir()
+    for name in LOCAL_MODELS:
+        (folder / name).symlink_to(Path(TEST_MODELS) / name, target_is_directory=True)
+    return folder
+
+
 @contextmanager
 def front_door(upstream_url: str, key: str = UPSTREAM_KEY):
-    """A Vox whose default deployments answer on the `remote` profile, knowing the upstream by `key`."""
+    """A Vox whose default deployments answer on the `remote` profile, knowing the upstream by
+    `key`, with only its local models installed."""
     with tempfile.TemporaryDirectory() as home:
         config = profile_file(home, upstream_url)
         server = start_server(home, "--config", str(config), "--profile", "remote",
-                              env={"VOX_API_KEYS": API_KEY, "VOX_TEST_UPSTREAM_KEY": key})
+                              env={"VOX_API_KEYS": API_KEY, "VOX_TEST_UPSTREAM_KEY": key,
+                                   "VOX_MODELS_DIR": str(local_models_dir(home))})
         try:
             yield server
         finally:
@@ -68,6 +85,25 @@ def upstream_requests(upstream, route: str) -> int:
 
 def question_wav() -> bytes:
     return Path(RECORDING).read_bytes()
+
+
+def test_a_front_door_asks_only_for_its_local_models():
+    # The spoken question test below runs on a folder holding only LOCAL_MODELS; with one of
+    # them missing, Vox names it and the command that installs just it, not the whole profile.
+    with tempfile.TemporaryDirectory() as home:
+        config = profile_file(home, "http://127.0.0.1:9")
+        models = Path(home) / "models"
+        models.mkdir()
+        (models / "onnxruntime").symlink_to(Path(TEST_MODELS) / "onnxruntime", target_is_directory=True)
+        result = subprocess.run(
+            [vox_binary(), "serve", "--addr", "127.0.0.1:0", "--config", str(config), "--profile", "remote"],
+            env={**os.environ, "VOX_HOME": home, "VOX_MODELS_DIR": str(models), "VOX_API_KEYS": API_KEY,
+                 "VOX_TEST_UPSTREAM_KEY": UPSTREAM_KEY},
+            capture_output=True, text=True, timeout=60,
+        )
+    assert result.returncode != 0
+    assert "silero-vad not installed for profile 'remote'" in result.stderr, result.stderr
+    assert f"Install with: vox models pull silero-vad --models-dir {models}" in result.stderr, result.stderr
 
 
 def test_a_spoken_question_is_heard_answered_and_spoken_by_the_upstream(upstream):
