@@ -42,6 +42,7 @@ pub struct RemoteEngineSettings {
     pub model: String,
     /// The environment variable holding the upstream's key (the key itself never goes in the file).
     pub api_key_env: Option<String>,
+    /// The longest the upstream may stay silent, before answering or mid-stream.
     pub timeout_secs: Option<u64>,
 }
 

@@ -26,8 +26,8 @@ pub enum EngineError {
     /// `engine` names it for the caller: its role, model and address, never its key.
     #[error("the {engine} upstream is unavailable: {detail}")]
     UpstreamUnavailable { engine: String, detail: String },
-    /// A remote engine took longer than its timeout.
-    #[error("the {engine} upstream did not answer within {timeout:?}")]
+    /// A remote engine sent nothing for its timeout (before answering, or mid-stream).
+    #[error("the {engine} upstream sent nothing for {timeout:?}")]
     UpstreamTimeout { engine: String, timeout: Duration },
     /// A remote engine answered something that is not its API's shape.
     #[error("the {engine} upstream answered malformed output: {detail}")]

@@ -21,7 +21,9 @@ impl Upstream {
     pub fn new(role: &str, endpoint: Endpoint) -> Result<Self, EngineError> {
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(endpoint.timeout)
+            // Per read, not per request: a streamed answer may rightly run for minutes, an
+            // upstream that stops sending is what must not hold the caller.
+            .read_timeout(endpoint.timeout)
             .build()
             .map_err(|err| EngineError::Internal(format!("building the HTTP client: {err}")))?;
         let name = format!(

@@ -31,7 +31,8 @@ pub struct Endpoint {
     pub model: String,
     /// Sent as `Authorization: Bearer`; never shown.
     pub api_key: Option<String>,
-    /// The longest a request may take, streaming included.
+    /// The longest the upstream may stay silent: before its answer starts, and between the
+    /// pieces of a streamed one (a long answer that keeps coming is never cut).
     pub timeout: Duration,
 }
 

@@ -183,6 +183,60 @@ async fn a_silent_upstream_times_out_in_time() {
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
+/// `data:` events of `pieces` words, one every `every`, after `pause_before_last` before the last.
+fn steady_sse(pieces: usize, every: Duration, pause_before_last: Duration) -> Response {
+    let events = futures::stream::unfold(0, move |sent| async move {
+        if sent == pieces {
+            return None;
+        }
+        let pause = if sent + 1 == pieces {
+            pause_before_last
+        } else {
+            every
+        };
+        tokio::time::sleep(pause).await;
+        let piece = if sent + 1 == pieces {
+            "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n".to_string()
+        } else {
+            "data: {\"choices\":[{\"delta\":{\"content\":\"la \"}}]}\n\n".to_string()
+        };
+        Some((Ok::<_, std::io::Error>(piece), sent + 1))
+    });
+    ([("content-type", "text/event-stream")], Body::from_stream(events)).into_response()
+}
+
+#[tokio::test]
+async fn a_long_answer_that_keeps_coming_outlasts_the_timeout() {
+    let router = Router::new().route(
+        "/v1/chat/completions",
+        post(|| async { steady_sse(12, Duration::from_millis(250), Duration::from_millis(250)) }),
+    );
+    // 3 s of answer against a 1 s timeout: never silent for 1 s, so never cut.
+    let (events, error) = run(&chat(&serve(router).await, Duration::from_secs(1))).await;
+    assert!(error.is_none(), "{error:?}");
+    let words = events
+        .iter()
+        .filter(|e| matches!(e, ChatEvent::Text(t) if t == "la "))
+        .count();
+    assert_eq!(words, 11);
+}
+
+#[tokio::test]
+async fn an_upstream_that_goes_silent_mid_answer_times_out_after_its_text() {
+    let router = Router::new().route(
+        "/v1/chat/completions",
+        post(|| async { steady_sse(4, Duration::from_millis(100), Duration::from_secs(30)) }),
+    );
+    let started = Instant::now();
+    let (events, error) = run(&chat(&serve(router).await, Duration::from_secs(1))).await;
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert!(
+        matches!(error, Some(EngineError::UpstreamTimeout { .. })),
+        "{error:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
 #[tokio::test]
 async fn malformed_output_is_named_as_such() {
     let router = Router::new().route(

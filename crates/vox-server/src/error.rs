@@ -310,7 +310,7 @@ impl ApiError {
             StatusCode::GATEWAY_TIMEOUT,
             SERVER_ERROR,
             format!(
-                "The {engine} behind this Vox server did not answer within {} s.",
+                "The {engine} behind this Vox server sent nothing for {} s.",
                 timeout.as_secs_f64()
             ),
         )
