@@ -48,11 +48,11 @@ def upstream():
 LOCAL_MODELS = ["silero-vad", "onnxruntime"]
 
 
-def local_models_dir(home: str) -> Path:
-    """A models folder holding only the front door's local models (linked from the test's)."""
+def local_models_dir(home: str, names: list[str] = LOCAL_MODELS) -> Path:
+    """A models folder holding only the models `names` (linked from the test's)."""
     folder = Path(home) / "models"
     folder.mkdir()
-    for name in LOCAL_MODELS:
+    for name in names:
         (folder / name).symlink_to(Path(TEST_MODELS) / name, target_is_directory=True)
     return folder
 
@@ -92,9 +92,7 @@ def test_a_front_door_asks_only_for_its_local_models():
     # them missing, Vox names it and the command that installs just it, not the whole profile.
     with tempfile.TemporaryDirectory() as home:
         config = profile_file(home, "http://127.0.0.1:9")
-        models = Path(home) / "models"
-        models.mkdir()
-        (models / "onnxruntime").symlink_to(Path(TEST_MODELS) / "onnxruntime", target_is_directory=True)
+        models = local_models_dir(home, ["onnxruntime"])
         result = subprocess.run(
             [vox_binary(), "serve", "--addr", "127.0.0.1:0", "--config", str(config), "--profile", "remote"],
             env={**os.environ, "VOX_HOME": home, "VOX_MODELS_DIR": str(models), "VOX_API_KEYS": API_KEY,
