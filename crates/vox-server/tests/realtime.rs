@@ -166,8 +166,8 @@ async fn a_spoken_turn_is_detected_recognised_and_answered() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn speech_over_an_answer_stops_its_audio_at_once() {
+/// A session writing a long answer (30 sentences, a slow voice): its text, its server, its socket.
+async fn start_a_long_answer() -> (String, Running, Socket) {
     let long = "One sentence after another keeps this answer going. ".repeat(30);
     let voice = ToneVoice::default().with_delay(Duration::from_millis(30));
     let server = start(ScriptedChat::saying(&long), voice).await;
@@ -179,6 +179,12 @@ async fn speech_over_an_answer_stops_its_audio_at_once() {
     )
     .await;
     send(&mut socket, json!({"type": "response.create"})).await;
+    (long, server, socket)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn speech_over_an_answer_stops_its_audio_at_once() {
+    let (long, _server, mut socket) = start_a_long_answer().await;
     let mut seen = until(&mut socket, "response.output_audio.delta").await;
     speak(&mut socket, 0.5, true).await;
     seen.extend(until(&mut socket, "response.done").await);
@@ -215,17 +221,7 @@ async fn speech_over_an_answer_stops_its_audio_at_once() {
 /// server is still writing it: the answer is ended first, then cut.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn truncating_an_answer_still_being_written_ends_it_then_cuts_it() {
-    let long = "One sentence after another keeps this answer going. ".repeat(30);
-    let voice = ToneVoice::default().with_delay(Duration::from_millis(30));
-    let server = start(ScriptedChat::saying(&long), voice).await;
-    let mut socket = connect(&server.url).await;
-    send(
-        &mut socket,
-        json!({"type": "conversation.item.create", "item": {"type": "message", "role": "user",
-        "content": [{"type": "input_text", "text": "Talk."}]}}),
-    )
-    .await;
-    send(&mut socket, json!({"type": "response.create"})).await;
+    let (long, _server, mut socket) = start_a_long_answer().await;
     let first = until(&mut socket, "response.output_audio.delta").await;
     let item_id = first.last().unwrap().1["item_id"].as_str().unwrap().to_string();
     send(
