@@ -150,6 +150,10 @@ def test_tools_pass_through_to_the_upstream(upstream):
             model="gpt-4o-audio-preview", modalities=["text", "audio"], audio={"voice": "alloy", "format": "wav"},
             messages=[{"role": "user", "content": "What is the weather in Paris?"}],
             tools=tools, tool_choice={"type": "function", "function": {"name": "get_weather"}},
+            # Greedy, as in test_chat_text: sampled at temperature 1 the small test model once
+            # in about 16 runs wrote a "city" without end (a 2-minute answer, not a failure
+            # of the pass-through); the token limit bounds any such run.
+            temperature=0, max_tokens=60,
         )
         calls = completion.choices[0].message.tool_calls
         assert calls and calls[0].function.name == "get_weather"
