@@ -189,13 +189,9 @@ fn steady_sse(pieces: usize, every: Duration, pause_before_last: Duration) -> Re
         if sent == pieces {
             return None;
         }
-        let pause = if sent + 1 == pieces {
-            pause_before_last
-        } else {
-            every
-        };
-        tokio::time::sleep(pause).await;
-        let piece = if sent + 1 == pieces {
+        let last = sent + 1 == pieces;
+        tokio::time::sleep(if last { pause_before_last } else { every }).await;
+        let piece = if last {
             "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n".to_string()
         } else {
             "data: {\"choices\":[{\"delta\":{\"content\":\"la \"}}]}\n\n".to_string()
