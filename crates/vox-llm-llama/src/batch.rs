@@ -12,14 +12,15 @@ use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::token::LlamaToken;
 use vox_engine::EngineError;
-use vox_engine::chat::{ChatJob, StopReason};
+use vox_engine::chat::{ChatJob, StopReason, ToolPolicy};
 use vox_engine::turns::SpeechTurns;
 use vox_engine::worker::{Inbox, Queued};
 
-use crate::grammar::forced_call_grammar;
+use crate::decision::{CallTrigger, LazyCalls};
+use crate::grammar::{forced_call_grammar, free_call_grammar};
 use crate::output::OutputFilter;
 use crate::prompt::PromptTemplate;
-use crate::sampler::sampler_for;
+use crate::sampler::{call_sampler, sampler_for};
 use crate::slot::{Events, Generation, Slot, common_prefix};
 use crate::utf8::Utf8Assembler;
 
@@ -44,6 +45,8 @@ pub struct Scheduler<'m> {
     pub meter: Arc<LoadMeter>,
     /// Generations decoding together: a generation's cost is its time over how many shared it.
     pub generating: SharingClock,
+    /// The token a tool call opens with; `None` if the vocabulary cannot tell one.
+    pub call_trigger: Option<CallTrigger>,
 }
 
 /// Longest a decoding step waits for urgent speech: a long piece (a Kokoro sentence takes a few
@@ -142,12 +145,17 @@ impl Scheduler<'_> {
         let room = (self.context_per_slot - tokens.len()) as u64;
         let max_tokens = job.sampling.max_tokens.map_or(room, |m| u64::from(m).min(room));
         let declared_tools: Vec<String> = job.tools.iter().map(|t| t.name.clone()).collect();
-        let grammar = forced_call_grammar(&job.tool_policy, &declared_tools);
-        let tools_on = !job.tools.is_empty() && job.tool_policy != vox_engine::chat::ToolPolicy::None;
+        let forced = forced_call_grammar(&job.tool_policy, &job.tools).map_err(EngineError::InvalidInput)?;
+        let tools_on = !job.tools.is_empty() && job.tool_policy != ToolPolicy::None;
+        let lazy_calls = self.lazy_calls(job, tools_on)?;
+        let barred = lazy_calls
+            .as_ref()
+            .and(self.call_trigger.as_ref())
+            .map(|t| t.token);
         let generation = Generation {
             events,
-            sampler: sampler_for(self.model, &job.sampling, grammar.as_deref())
-                .map_err(EngineError::Internal)?,
+            sampler: sampler_for(self.model, &job.sampling, forced.as_deref(), barred)
+                .map_err(unusable_tools)?,
             to_prefill: Vec::new(),
             next_token: None,
             logits_index: None,
@@ -157,11 +165,27 @@ impl Scheduler<'_> {
             utf8: Utf8Assembler::default(),
             filter: OutputFilter::new(job.sampling.stop.clone(), tools_on, prompt.prefill),
             declared_tools,
+            lazy_calls,
             held: None,
             started,
             span: tracing::Span::none(),
         };
         Ok((tokens, generation))
+    }
+
+    /// A free answer with tools gets its call grammar now, so a schema the grammar cannot hold
+    /// is refused before any decoding.
+    fn lazy_calls(&self, job: &ChatJob, tools_on: bool) -> Result<Option<LazyCalls>, EngineError> {
+        let Some(trigger) = self
+            .call_trigger
+            .as_ref()
+            .filter(|_| tools_on && job.tool_policy == ToolPolicy::Auto)
+        else {
+            return Ok(None);
+        };
+        let grammar = free_call_grammar(&job.tools, &trigger.text).map_err(EngineError::InvalidInput)?;
+        let sampler = call_sampler(self.model, &grammar).map_err(unusable_tools)?;
+        Ok(Some(LazyCalls::new(trigger, sampler)))
     }
 
     /// Puts the request on the free slot whose cache shares the longest start with its prompt.
@@ -269,7 +293,17 @@ impl Scheduler<'_> {
                 continue;
             };
             let generation = slot.request.as_mut().expect("checked above");
-            let token = generation.sampler.sample(&self.context, index);
+            let token = match generation
+                .lazy_calls
+                .as_mut()
+                .and_then(|c| c.begin_call(&self.context, index))
+            {
+                Some((opening, call_sampler)) => {
+                    generation.sampler = call_sampler;
+                    opening
+                }
+                None => generation.sampler.sample(&self.context, index),
+            };
             let outcome = if vocab.is_eog(token) {
                 Some(StopReason::Stop)
             } else {
@@ -295,6 +329,16 @@ impl Scheduler<'_> {
             }
         }
     }
+}
+
+/// llama.cpp refused a grammar built from the request's tools: the request is refused with the
+/// reason (never decoded without it).
+fn unusable_tools(detail: String) -> EngineError {
+    tracing::warn!(%detail, "a tool grammar was refused");
+    EngineError::InvalidInput(format!(
+        "The declared tools' parameters could not be turned into a decoding grammar ({detail}); \
+         simplify their JSON Schemas."
+    ))
 }
 
 /// Takes one sampled token; returns why the answer ends, if it does.

@@ -24,6 +24,7 @@ use vox_engine::worker::{QueueWaitObserver, Ready, StartFailure, Worker, WorkerS
 
 use crate::LlamaError;
 use crate::batch::{Request, Scheduler};
+use crate::decision::CallTrigger;
 use crate::prompt::PromptTemplate;
 use crate::slot::Slot;
 
@@ -172,6 +173,7 @@ fn scheduler<'m>(
         meter,
         turns: config.turns.clone(),
         generating: SharingClock::new(Instant::now()),
+        call_trigger: CallTrigger::of(model),
     })
 }
 

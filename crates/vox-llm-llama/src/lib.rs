@@ -3,6 +3,7 @@
 //! template, tool calls parsed from its output.
 
 mod batch;
+mod decision;
 mod engine;
 mod grammar;
 mod output;

@@ -2,6 +2,8 @@
 
 use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::sampling::LlamaSampler;
+use llama_cpp_2::token::LlamaToken;
+use llama_cpp_2::token::logit_bias::LlamaLogitBias;
 use vox_engine::chat::SamplingParams;
 
 /// OpenAI's default temperature and nucleus: requests that set neither get what the API gives.
@@ -11,15 +13,21 @@ pub const DEFAULT_TOP_P: f64 = 1.0;
 /// model otherwise wanders off into noise; llama.cpp uses the same floor by default.
 const MIN_P: f32 = 0.05;
 
-/// `grammar` (GBNF) constrains every token when present: it goes first in the chain.
+/// `grammar` (GBNF) constrains every token when present: it goes first in the chain. `barred`
+/// is a token the words may never use (a tool call's opening, which is decided greedily instead).
 pub fn sampler_for(
     model: &LlamaModel,
     params: &SamplingParams,
     grammar: Option<&str>,
+    barred: Option<LlamaToken>,
 ) -> Result<LlamaSampler, String> {
     let mut chain = Vec::new();
     if let Some(grammar) = grammar {
-        chain.push(LlamaSampler::grammar(model, grammar, "root").map_err(|e| format!("grammar: {e}"))?);
+        chain.push(grammar_sampler(model, grammar)?);
+    }
+    if let Some(token) = barred {
+        let bias = [LlamaLogitBias::new(token, f32::NEG_INFINITY)];
+        chain.push(LlamaSampler::logit_bias(model.vocab().n_tokens(), &bias));
     }
     let temperature = params.temperature.unwrap_or(DEFAULT_TEMPERATURE);
     if temperature <= 0.0 {
@@ -34,6 +42,18 @@ pub fn sampler_for(
         ]);
     }
     Ok(LlamaSampler::chain_simple(chain))
+}
+
+/// A tool call's rest: held to `grammar`, and greedy, since arguments are extracted, not invented.
+pub fn call_sampler(model: &LlamaModel, grammar: &str) -> Result<LlamaSampler, String> {
+    Ok(LlamaSampler::chain_simple([
+        grammar_sampler(model, grammar)?,
+        LlamaSampler::greedy(),
+    ]))
+}
+
+fn grammar_sampler(model: &LlamaModel, grammar: &str) -> Result<LlamaSampler, String> {
+    LlamaSampler::grammar(model, grammar, "root").map_err(|e| format!("grammar: {e}"))
 }
 
 /// A given seed is folded into 32 bits; without one, every request draws its own.

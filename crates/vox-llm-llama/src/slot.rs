@@ -8,6 +8,7 @@ use vox_engine::chat::{ChatEvent, StopReason};
 
 use vox_engine::load::{Held, Mark};
 
+use crate::decision::LazyCalls;
 use crate::output::OutputFilter;
 use crate::tool_calls::parse_tool_calls;
 use crate::utf8::Utf8Assembler;
@@ -40,6 +41,8 @@ pub struct Generation {
     pub filter: OutputFilter,
     /// Names a tool call may use.
     pub declared_tools: Vec<String>,
+    /// With tools in `auto` mode: whether to begin a call, decided at each step.
+    pub lazy_calls: Option<LazyCalls>,
     /// Counts this request in the engine's load while it lives.
     pub held: Option<Held>,
     /// When it was admitted, on the scheduler's clock of generations decoding together.

@@ -203,6 +203,65 @@ async fn a_forced_tool_call_comes_back_as_a_parsed_call() {
     }
 }
 
+/// A schema with a required property, an enum and an integer: the arguments of a forced call
+/// keep to it even from a 135M model, at a high temperature, every time.
+#[tokio::test]
+async fn a_forced_call_is_held_to_its_tools_schema() {
+    let tool = ToolSpec {
+        name: "book_table".into(),
+        description: Some("Book a restaurant table".into()),
+        parameters_json: Some(
+            r#"{"type":"object","properties":{"city":{"type":"string","minLength":1},
+                "seats":{"type":"integer"},"time":{"type":"string","enum":["lunch","dinner"]}},
+                "required":["city","seats","time"],"additionalProperties":false}"#
+                .into(),
+        ),
+    };
+    for seed in 0..4 {
+        let mut job = greedy("Book a table for two in Rome tonight.", 80);
+        job.sampling.temperature = Some(1.3);
+        job.sampling.seed = Some(seed);
+        job.tools = vec![tool.clone(), weather_tool()];
+        job.tool_policy = ToolPolicy::Named("book_table".into());
+        let answer = run(&shared(), job).await.unwrap();
+        assert_eq!(answer.calls.len(), 1, "seed {seed}: {answer:?}");
+        let arguments: serde_json::Value = serde_json::from_str(&answer.calls[0].arguments).unwrap();
+        let object = arguments.as_object().unwrap();
+        let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["city", "seats", "time"], "seed {seed}: {arguments}");
+        assert!(object["seats"].is_i64(), "{arguments}");
+        assert!(
+            ["lunch", "dinner"].contains(&object["time"].as_str().unwrap()),
+            "{arguments}"
+        );
+        assert!(!object["city"].as_str().unwrap().is_empty());
+    }
+}
+
+/// With tools in `auto` mode the answer is text or a well-formed call of a declared tool,
+/// whatever the sampling draws, and never call markup left in the text.
+#[tokio::test]
+async fn an_auto_answer_is_words_or_a_well_formed_call() {
+    for seed in 0..4 {
+        let mut job = greedy("What is the weather in Paris? Use the tool.", 60);
+        job.sampling.temperature = Some(1.0);
+        job.sampling.seed = Some(seed);
+        job.tools = vec![weather_tool()];
+        let answer = run(&shared(), job).await.unwrap();
+        for call in &answer.calls {
+            assert_eq!(call.name, "get_weather");
+            let arguments: serde_json::Value = serde_json::from_str(&call.arguments).unwrap();
+            assert!(arguments["city"].is_string(), "{arguments}");
+        }
+        assert!(
+            !answer.text.contains("<tool_call>"),
+            "seed {seed}: {:?}",
+            answer.text
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_tool_result_is_accepted_in_the_next_turn() {
     let mut job = greedy("What is the weather in Paris?", 30);

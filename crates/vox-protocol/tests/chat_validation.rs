@@ -442,3 +442,31 @@ fn a_wrong_stop_is_described_in_the_apis_words() {
         "Invalid type for 'stop': expected a string or an array of strings, but got an integer instead."
     );
 }
+
+#[test]
+fn a_schema_rule_no_decoding_grammar_can_hold_is_refused_where_it_is() {
+    let zip = function(
+        "lookup",
+        json!({"type": "object", "properties": {"zip": {"type": "string", "pattern": "^[0-9]{5}$"}}}),
+    );
+    let err = error(with_tools(json!([weather(), zip]), None));
+    assert_eq!(err.param.as_deref(), Some("tools[1].function.parameters"));
+    assert_eq!(err.code, Some("invalid_function_parameters"));
+    assert!(
+        err.message.contains("'pattern' at '/properties/zip'"),
+        "{}",
+        err.message
+    );
+    let nested = function(
+        "plan",
+        json!({"type": "object", "$defs": {"d": {"not": {"type": "null"}}}, "properties": {"a": {"anyOf": [{"$ref": "#/$defs/d"}]}}}),
+    );
+    let err = error(with_tools(json!([nested]), None));
+    assert!(err.message.contains("'not' at '/$defs/d'"), "{}", err.message);
+    // A property that is merely named like a keyword is fine.
+    let named = function(
+        "search",
+        json!({"type": "object", "properties": {"pattern": {"type": "string"}, "not": {"type": "boolean"}}}),
+    );
+    assert!(check(with_tools(json!([named]), None), false).is_ok());
+}

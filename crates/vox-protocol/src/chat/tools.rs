@@ -79,7 +79,7 @@ fn check_name(name: &str, param: &str) -> Result<(), ProtocolError> {
     Ok(())
 }
 
-fn check_parameters(parameters: &Value, function: &str, param: &str) -> Result<(), ProtocolError> {
+pub fn check_parameters(parameters: &Value, function: &str, param: &str) -> Result<(), ProtocolError> {
     if !parameters.is_object() {
         return Err(ProtocolError::invalid(
             format!(
@@ -99,10 +99,31 @@ fn check_parameters(parameters: &Value, function: &str, param: &str) -> Result<(
     })
 }
 
-/// The parts of JSON Schema a model's arguments are shaped by: each schema an object, `type` a
-/// known name (or a list of them), `properties` schemas, `items` a schema, `required` names,
-/// `enum` a list. Anything else is left to the schema's author.
+/// Keywords whose rule a grammar of JSON cannot hold while the model writes the arguments
+/// (Vox decodes every call under a grammar built from the schema, and never drops a rule
+/// silently). Numeric bounds are not held either, but only noted in the docs: they are common
+/// and a model rarely breaks them.
+const UNCONSTRAINABLE: [&str; 10] = [
+    "pattern",
+    "patternProperties",
+    "not",
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "prefixItems",
+    "contains",
+    "propertyNames",
+];
+
+/// The parts of JSON Schema a model's arguments are shaped by: each schema an object (or
+/// `true`), `type` a known name (or a list of them), `properties` schemas, `items` a schema,
+/// `required` names, `enum` a list, and no keyword a decoding grammar cannot hold. Annotations
+/// (`description`, `title`, `format`, ...) are left to the schema's author.
 fn check_schema(schema: &Value, at: &str) -> Result<(), String> {
+    if schema == &Value::Bool(true) {
+        return Ok(());
+    }
     let Some(schema) = schema.as_object() else {
         return Err(format!(
             "{} must be an object, not {}.",
@@ -149,6 +170,32 @@ fn check_schema(schema: &Value, at: &str) -> Result<(), String> {
         && !values.is_array()
     {
         return Err(format!("'enum' at {} must be an array.", location(at)));
+    }
+    if let Some(keyword) = UNCONSTRAINABLE.iter().find(|k| schema.contains_key(**k)) {
+        return Err(format!(
+            "'{keyword}' at {} is not supported: Vox holds tool calls to their schema while              decoding and cannot enforce it. Remove it (describe the rule in 'description').",
+            location(at)
+        ));
+    }
+    for keyword in ["anyOf", "oneOf", "allOf"] {
+        if let Some(options) = schema.get(keyword) {
+            let options = options
+                .as_array()
+                .ok_or_else(|| format!("'{keyword}' at {} must be an array.", location(at)))?;
+            for (i, option) in options.iter().enumerate() {
+                check_schema(option, &format!("{at}/{keyword}/{i}"))?;
+            }
+        }
+    }
+    for keyword in ["$defs", "definitions"] {
+        if let Some(Value::Object(definitions)) = schema.get(keyword) {
+            for (name, definition) in definitions {
+                check_schema(definition, &format!("{at}/{keyword}/{name}"))?;
+            }
+        }
+    }
+    if let Some(additional @ Value::Object(_)) = schema.get("additionalProperties") {
+        check_schema(additional, &format!("{at}/additionalProperties"))?;
     }
     Ok(())
 }
