@@ -314,3 +314,123 @@ async fn a_wrong_key_is_a_401_before_the_upgrade() {
     };
     assert_eq!(response.status(), 401);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_out_of_band_response_answers_its_own_input_and_leaves_the_conversation_alone() {
+    let server = start(ScriptedChat::saying("A summary."), ToneVoice::default()).await;
+    let mut socket = connect(&server.url).await;
+    until(&mut socket, "session.created").await;
+    send(
+        &mut socket,
+        json!({"type": "conversation.item.create", "item": {"id": "item_question", "type": "message", "role": "user",
+               "content": [{"type": "input_text", "text": "Hello"}]}}),
+    )
+    .await;
+    until(&mut socket, "conversation.item.done").await;
+    send(
+        &mut socket,
+        json!({"type": "response.create", "response": {
+            "conversation": "none", "output_modalities": ["text"], "metadata": {"purpose": "summary"},
+            "input": [{"type": "item_reference", "id": "item_question"},
+                      {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Sum it up."}]}]}}),
+    )
+    .await;
+    let events = until(&mut socket, "response.done").await;
+    let kinds = types(&events);
+    assert!(
+        !kinds.iter().any(|k| k.starts_with("conversation.item")),
+        "{kinds:?}"
+    );
+    let created = &events
+        .iter()
+        .find(|(_, e)| e["type"] == "response.created")
+        .unwrap()
+        .1;
+    assert_eq!(created["response"]["metadata"], json!({"purpose": "summary"}));
+    let done = &events.last().unwrap().1["response"];
+    assert_eq!(done["metadata"]["purpose"], "summary");
+    assert_eq!(done["conversation_id"], Value::Null);
+    assert_eq!(done["output"][0]["content"][0]["text"], "A summary.");
+    // The conversation still holds only the question.
+    send(
+        &mut socket,
+        json!({"type": "conversation.item.retrieve", "item_id": done["output"][0]["id"]}),
+    )
+    .await;
+    let error = until(&mut socket, "error").await.pop().unwrap().1;
+    assert_eq!(error["error"]["code"], "item_not_found");
+    // A reference to an item the conversation lacks names its place.
+    send(
+        &mut socket,
+        json!({"type": "response.create", "response": {"conversation": "none",
+               "input": [{"type": "item_reference", "id": "item_nowhere"}]}}),
+    )
+    .await;
+    let error = until(&mut socket, "error").await.pop().unwrap().1;
+    assert_eq!(error["error"]["param"], "response.input[0].id");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transcription_session_transcribes_turns_and_never_answers() {
+    let server = start(ScriptedChat::saying("Never said."), ToneVoice::default()).await;
+    let mut socket = connect(&server.url.replace("model=gpt-realtime", "intent=transcription")).await;
+    let created = until(&mut socket, "session.created").await.pop().unwrap().1;
+    assert_eq!(created["session"]["type"], "transcription");
+    assert!(created["session"]["audio"]["input"]["turn_detection"].is_object());
+    speak(&mut socket, 1.0, true).await;
+    speak(&mut socket, 1.0, false).await;
+    let events = until(
+        &mut socket,
+        "conversation.item.input_audio_transcription.completed",
+    )
+    .await;
+    let deltas: String = events
+        .iter()
+        .filter(|(_, e)| e["type"] == "conversation.item.input_audio_transcription.delta")
+        .map(|(_, e)| e["delta"].as_str().unwrap())
+        .collect();
+    assert_eq!(deltas, "What time is it?");
+    assert_eq!(events.last().unwrap().1["transcript"], "What time is it?");
+    // No response follows the turn, and none can be asked for.
+    send(
+        &mut socket,
+        json!({"type": "response.create", "event_id": "evt_1"}),
+    )
+    .await;
+    let error = until(&mut socket, "error").await;
+    assert!(
+        !types(&error).iter().any(|k| k.starts_with("response.")),
+        "{:?}",
+        types(&error)
+    );
+    assert_eq!(error.last().unwrap().1["error"]["event_id"], "evt_1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_openai_accepts_without_effect_are_echoed_and_beta_keys_are_refused_in_ga() {
+    let server = start(ScriptedChat::saying("Hi."), ToneVoice::default()).await;
+    let mut socket = connect(&server.url).await;
+    until(&mut socket, "session.created").await;
+    send(
+        &mut socket,
+        json!({"type": "session.update", "session": {"type": "realtime", "tracing": "auto", "truncation": "auto",
+               "prompt": {"id": "pmpt_1"}, "include": ["item.input_audio_transcription.logprobs"],
+               "reasoning": {"effort": "low"},
+               "audio": {"input": {"noise_reduction": {"type": "near_field"}}}}}),
+    )
+    .await;
+    let session = until(&mut socket, "session.updated").await.pop().unwrap().1["session"].clone();
+    assert_eq!(session["tracing"], "auto");
+    assert_eq!(session["truncation"], "auto");
+    assert_eq!(session["prompt"]["id"], "pmpt_1");
+    assert_eq!(session["reasoning"]["effort"], "low");
+    assert_eq!(session["audio"]["input"]["noise_reduction"]["type"], "near_field");
+    send(
+        &mut socket,
+        json!({"type": "session.update", "session": {"voice": "echo"}}),
+    )
+    .await;
+    let error = until(&mut socket, "error").await.pop().unwrap().1["error"].clone();
+    assert_eq!(error["code"], "unknown_parameter");
+    assert_eq!(error["param"], "session.voice");
+}

@@ -197,6 +197,12 @@ impl Content {
             }
         }
     }
+
+    /// The part of `response.content_part.added/.done`: typed `audio` or `text` in GA as in beta
+    /// (the SDKs' own types allow only those there; only an item's content says `output_*`).
+    pub fn to_part_json(&self) -> Value {
+        self.to_json(Dialect::Beta)
+    }
 }
 
 fn parse_role(value: Option<&Value>) -> Result<ItemRole, RealtimeError> {

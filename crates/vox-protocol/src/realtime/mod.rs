@@ -8,13 +8,15 @@
 
 pub mod client;
 pub mod item;
+pub mod out_of_band;
 pub mod server;
 pub mod session;
 
 pub use client::{ClientEvent, RealtimeError, Received};
 pub use item::{Content, CreatedItem, Item, ItemKind, ItemRole, ItemStatus};
+pub use out_of_band::{InputItem, ResponseRequest};
 pub use server::{PartRef, ResponseInfo, ResponseStatus, ServerEvent, Usage};
-pub use session::{AudioFormat, Modality, SessionConfig, TurnDetection};
+pub use session::{AudioFormat, Modality, SessionConfig, SessionKind, TurnDetection};
 
 /// Which generation of the protocol a client speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

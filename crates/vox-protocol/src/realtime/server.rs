@@ -46,6 +46,10 @@ pub struct ResponseInfo {
     pub output: Vec<Item>,
     pub usage: Option<Usage>,
     pub config: SessionConfig,
+    /// The request's `metadata`, echoed.
+    pub metadata: Option<serde_json::Map<String, Value>>,
+    /// `conversation: "none"`: in no conversation.
+    pub out_of_band: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +87,11 @@ pub enum ServerEvent {
     },
     ItemRetrieved {
         item: Item,
+    },
+    /// Words of a turn recognised so far (transcription sessions, at each pause and the end).
+    TranscriptionDelta {
+        item_id: String,
+        delta: String,
     },
     TranscriptionCompleted {
         item_id: String,
@@ -227,6 +236,10 @@ impl ServerEvent {
                 "conversation.item.retrieved",
                 json!({"item": item.to_json(dialect)}),
             ),
+            Self::TranscriptionDelta { item_id, delta } => (
+                "conversation.item.input_audio_transcription.delta",
+                json!({"item_id": item_id, "content_index": 0, "delta": delta}),
+            ),
             Self::TranscriptionCompleted { item_id, transcript } => (
                 "conversation.item.input_audio_transcription.completed",
                 json!({"item_id": item_id, "content_index": 0, "transcript": transcript,
@@ -262,11 +275,11 @@ impl ServerEvent {
             ),
             Self::ContentPartAdded { part, content } => (
                 "response.content_part.added",
-                with_part(part, json!({"part": content.to_json(dialect)})),
+                with_part(part, json!({"part": content.to_part_json()})),
             ),
             Self::ContentPartDone { part, content } => (
                 "response.content_part.done",
-                with_part(part, json!({"part": content.to_json(dialect)})),
+                with_part(part, json!({"part": content.to_part_json()})),
             ),
             Self::AudioDelta { part, delta } => (
                 renamed("response.output_audio.delta", "response.audio.delta"),
@@ -372,6 +385,8 @@ fn response_json(response: &ResponseInfo, dialect: Dialect) -> Value {
         _ => Value::Null,
     };
     let config = &response.config;
+    let conversation_id =
+        (!response.out_of_band).then(|| format!("conv_{}", &config.id[config.id.len().saturating_sub(20)..]));
     let max_tokens = config.max_output_tokens.map_or(json!("inf"), |n| json!(n));
     let mut value = json!({
         "object": "realtime.response",
@@ -380,9 +395,9 @@ fn response_json(response: &ResponseInfo, dialect: Dialect) -> Value {
         "status_details": status_details,
         "output": response.output.iter().map(|i| i.to_json(dialect)).collect::<Vec<_>>(),
         "usage": response.usage.map(usage_json),
-        "conversation_id": format!("conv_{}", &config.id[config.id.len().saturating_sub(20)..]),
+        "conversation_id": conversation_id,
         "max_output_tokens": max_tokens,
-        "metadata": null,
+        "metadata": response.metadata,
     });
     let session = config.to_json(dialect);
     match dialect {
@@ -449,6 +464,27 @@ mod tests {
     }
 
     #[test]
+    fn content_parts_say_audio_in_ga_too() {
+        let content = Content::Audio {
+            transcript: "Hi".into(),
+            audio_ms: 10,
+        };
+        let added = ServerEvent::ContentPartAdded {
+            part: part(),
+            content,
+        };
+        for dialect in [Dialect::Ga, Dialect::Beta] {
+            let json = added.to_json(dialect).unwrap();
+            assert_eq!(json["part"], json!({"type": "audio", "transcript": "Hi"}));
+        }
+        let text = ServerEvent::ContentPartDone {
+            part: part(),
+            content: Content::Text("Hi".into()),
+        };
+        assert_eq!(text.to_json(Dialect::Ga).unwrap()["part"]["type"], "text");
+    }
+
+    #[test]
     fn item_done_exists_in_ga_only() {
         let item = Item::new(
             super::super::ItemKind::FunctionCallOutput {
@@ -489,6 +525,8 @@ mod tests {
                 ..Usage::default()
             }),
             config,
+            metadata: None,
+            out_of_band: false,
         };
         let json = ServerEvent::ResponseDone(response).to_json(Dialect::Ga).unwrap();
         assert_eq!(json["response"]["status_details"]["reason"], "turn_detected");

@@ -135,8 +135,20 @@ impl Default for TurnDetection {
     }
 }
 
+/// A conversation that answers, or one that only transcribes (`type: "transcription"`, or
+/// `?intent=transcription`): turns are recognised and never answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Realtime,
+    Transcription,
+}
+
+/// Session fields OpenAI accepts that change nothing here; kept and echoed as given.
+const ECHOED: [&str; 5] = ["prompt", "tracing", "truncation", "include", "reasoning"];
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionConfig {
+    pub kind: SessionKind,
     pub id: String,
     pub model: String,
     pub expires_at: u64,
@@ -155,6 +167,10 @@ pub struct SessionConfig {
     pub temperature: Option<f64>,
     /// `None` is `"inf"`.
     pub max_output_tokens: Option<u32>,
+    /// `noise_reduction` as the client gave it (the browser's or the client's own is used).
+    pub noise_reduction: Value,
+    /// The fields of [`ECHOED`] the client set.
+    pub echoed: Map<String, Value>,
 }
 
 pub const DEFAULT_INSTRUCTIONS: &str = "You are a helpful, witty and friendly assistant. Your voice and \
@@ -163,6 +179,7 @@ pub const DEFAULT_INSTRUCTIONS: &str = "You are a helpful, witty and friendly as
 impl SessionConfig {
     pub fn new(id: String, model: String, expires_at: u64) -> Self {
         Self {
+            kind: SessionKind::Realtime,
             id,
             model,
             expires_at,
@@ -178,6 +195,8 @@ impl SessionConfig {
             tool_choice: json!("auto"),
             temperature: None,
             max_output_tokens: None,
+            noise_reduction: Value::Null,
+            echoed: Map::new(),
         }
     }
 
@@ -187,6 +206,9 @@ impl SessionConfig {
             return Err(RealtimeError::invalid_type("session", "an object"));
         };
         let mut next = self.clone();
+        if let Some(kind) = fields.get("type") {
+            next.kind = session_kind(kind)?;
+        }
         next.apply_response_fields(fields, "session")?;
         let audio = fields.get("audio").and_then(Value::as_object);
         let input = audio.and_then(|a| a.get("input")).and_then(Value::as_object);
@@ -221,8 +243,19 @@ impl SessionConfig {
         if let Some(transcription) = transcription {
             next.transcription = transcription.clone();
         }
+        let noise_reduction = input
+            .and_then(|i| i.get("noise_reduction"))
+            .or(fields.get("input_audio_noise_reduction"));
+        if let Some(noise_reduction) = noise_reduction {
+            next.noise_reduction = noise_reduction.clone();
+        }
+        for key in ECHOED {
+            if let Some(value) = fields.get(key) {
+                next.echoed.insert(key.to_string(), value.clone());
+            }
+        }
         if let Some(tools) = fields.get("tools") {
-            next.tools = parse_tools(tools)?;
+            next.tools = parse_tools(tools, "session")?;
         }
         if let Some(choice) = fields.get("tool_choice") {
             next.tool_choice = choice.clone();
@@ -246,7 +279,7 @@ impl SessionConfig {
             next.voice = voice_name(voice, "response.audio.output.voice")?;
         }
         if let Some(tools) = fields.get("tools") {
-            next.tools = parse_tools(tools)?;
+            next.tools = parse_tools(tools, "response")?;
         }
         if let Some(choice) = fields.get("tool_choice") {
             next.tool_choice = choice.clone();
@@ -287,7 +320,8 @@ impl SessionConfig {
             .as_ref()
             .map_or(Value::Null, turn_detection_json);
         match dialect {
-            Dialect::Ga => json!({
+            Dialect::Ga if self.kind == SessionKind::Transcription => self.transcription_json(turn_detection),
+            Dialect::Ga => self.with_echoed(json!({
                 "type": "realtime",
                 "object": "realtime.session",
                 "id": self.id,
@@ -299,7 +333,7 @@ impl SessionConfig {
                     "input": {
                         "format": self.input_format.to_ga(),
                         "transcription": self.transcription,
-                        "noise_reduction": null,
+                        "noise_reduction": self.noise_reduction,
                         "turn_detection": turn_detection,
                     },
                     "output": {
@@ -314,8 +348,8 @@ impl SessionConfig {
                 "tracing": null,
                 "prompt": null,
                 "include": null,
-            }),
-            Dialect::Beta => json!({
+            })),
+            Dialect::Beta => self.with_echoed(json!({
                 "id": self.id,
                 "object": "realtime.session",
                 "model": self.model,
@@ -326,14 +360,44 @@ impl SessionConfig {
                 "input_audio_format": self.input_format.beta_name(),
                 "output_audio_format": self.output_format.beta_name(),
                 "input_audio_transcription": self.transcription,
+                "input_audio_noise_reduction": self.noise_reduction,
                 "turn_detection": turn_detection,
                 "tools": self.tools,
                 "tool_choice": self.tool_choice,
                 "temperature": self.temperature.unwrap_or(0.8),
                 "max_response_output_tokens": max_tokens,
                 "speed": self.speed,
-            }),
+            })),
         }
+    }
+
+    /// A transcription session as GA writes it: input settings only.
+    fn transcription_json(&self, turn_detection: Value) -> Value {
+        let mut value = json!({
+            "type": "transcription",
+            "object": "realtime.transcription_session",
+            "id": self.id,
+            "expires_at": self.expires_at,
+            "audio": {
+                "input": {
+                    "format": self.input_format.to_ga(),
+                    "transcription": self.transcription,
+                    "noise_reduction": self.noise_reduction,
+                    "turn_detection": turn_detection,
+                },
+            },
+        });
+        if let Some(include) = self.echoed.get("include") {
+            value["include"] = include.clone();
+        }
+        value
+    }
+
+    fn with_echoed(&self, mut value: Value) -> Value {
+        for (key, echoed) in &self.echoed {
+            value[key] = echoed.clone();
+        }
+        value
     }
 
     pub fn modality_name(&self) -> &'static str {
@@ -420,6 +484,21 @@ fn parse_turn_detection(
     Ok(Some(detection))
 }
 
+fn session_kind(value: &Value) -> Result<SessionKind, RealtimeError> {
+    match value.as_str() {
+        Some("realtime") => Ok(SessionKind::Realtime),
+        Some("transcription") => Ok(SessionKind::Transcription),
+        _ => {
+            let given = value.as_str().unwrap_or_default();
+            Err(RealtimeError::invalid_value(
+                given,
+                &["realtime", "transcription"],
+                "session.type",
+            ))
+        }
+    }
+}
+
 fn parse_modalities(value: &Value, param: &str) -> Result<Modality, RealtimeError> {
     let names: Vec<&str> = value
         .as_array()
@@ -448,10 +527,10 @@ fn parse_token_limit(value: &Value, param: &str) -> Result<Option<u32>, Realtime
     }
 }
 
-fn parse_tools(value: &Value) -> Result<Vec<Value>, RealtimeError> {
+fn parse_tools(value: &Value, at: &str) -> Result<Vec<Value>, RealtimeError> {
     let tools = value
         .as_array()
-        .ok_or_else(|| RealtimeError::invalid_type("session.tools", "an array"))?;
+        .ok_or_else(|| RealtimeError::invalid_type(&format!("{at}.tools"), "an array"))?;
     for (i, tool) in tools.iter().enumerate() {
         let name = tool.get("name").and_then(Value::as_str).unwrap_or_default();
         let valid = !name.is_empty()
@@ -464,9 +543,14 @@ fn parse_tools(value: &Value) -> Result<Vec<Value>, RealtimeError> {
                 format!(
                     "Invalid 'tools[{i}].name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]{{1,64}}$'."
                 ),
-                &format!("session.tools[{i}].name"),
+                &format!("{at}.tools[{i}].name"),
                 "invalid_value",
             ));
+        }
+        if let Some(parameters) = tool.get("parameters") {
+            let param = format!("{at}.tools[{i}].parameters");
+            crate::chat::tools::check_parameters(parameters, name, &param)
+                .map_err(|e| RealtimeError::invalid(e.message, &param, "invalid_function_parameters"))?;
         }
     }
     Ok(tools.clone())

@@ -24,6 +24,18 @@ pub struct OutputLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RealtimeStageLabels {
+    /// `transcript`, `first_token` or `first_audio`.
+    pub stage: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StatusLabels {
+    /// `completed`, `cancelled`, `incomplete` or `failed`.
+    pub status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CancelLabels {
     /// `client_left` (the connection went) or `cancelled` (stopped by its front door).
     pub reason: String,
@@ -44,6 +56,8 @@ pub struct StageMetrics {
     first_audio: Histogram,
     synthesis_rtf: Histogram,
     answers_cancelled: Family<CancelLabels, Counter>,
+    realtime_stages: Family<RealtimeStageLabels, Histogram>,
+    realtime_responses: Family<StatusLabels, Counter>,
 }
 
 fn seconds() -> Histogram {
@@ -64,6 +78,8 @@ impl StageMetrics {
             first_audio: seconds(),
             synthesis_rtf: real_time_factors(),
             answers_cancelled: Family::default(),
+            realtime_stages: Family::new_with_constructor(seconds),
+            realtime_responses: Family::default(),
         };
         registry.register(
             "engine_queue_wait_seconds",
@@ -100,7 +116,44 @@ impl StageMetrics {
             "Spoken answers stopped before their end",
             stages.answers_cancelled.clone(),
         );
+        registry.register(
+            "realtime_stage_seconds",
+            "Realtime responses: time from the end of the caller's speech (as turn detection \
+             decided it; from response.create otherwise) to each stage",
+            stages.realtime_stages.clone(),
+        );
+        registry.register(
+            "realtime_responses",
+            "Realtime responses by how they ended",
+            stages.realtime_responses.clone(),
+        );
         stages
+    }
+
+    /// A realtime response ended; each stage it reached, in seconds from its start.
+    pub fn realtime_response(
+        &self,
+        status: &str,
+        transcript: Option<f64>,
+        first_token: Option<f64>,
+        first_audio: Option<f64>,
+    ) {
+        let status = StatusLabels {
+            status: status.to_string(),
+        };
+        self.realtime_responses.get_or_create(&status).inc();
+        for (stage, seconds) in [
+            ("transcript", transcript),
+            ("first_token", first_token),
+            ("first_audio", first_audio),
+        ] {
+            if let Some(seconds) = seconds {
+                let labels = RealtimeStageLabels {
+                    stage: stage.to_string(),
+                };
+                self.realtime_stages.get_or_create(&labels).observe(seconds);
+            }
+        }
     }
 
     /// What an engine calls with each job's wait in its queue.

@@ -6,6 +6,7 @@
 mod audio;
 mod conversation;
 mod input;
+mod report;
 mod response;
 pub mod secrets;
 mod session;
@@ -147,6 +148,9 @@ async fn prepare(
         engines,
         held,
         subprotocol: protocols.iter().any(|p| p == SUBPROTOCOL),
+        transcription: query
+            .get("intent")
+            .is_some_and(|intent| intent == "transcription"),
     })
 }
 

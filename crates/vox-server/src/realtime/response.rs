@@ -15,6 +15,7 @@ use vox_protocol::realtime::{
 
 use super::audio::OutputEncoder;
 use super::conversation::Items;
+use super::report::Timeline;
 use crate::error::ApiError;
 use crate::usage_rules;
 
@@ -147,6 +148,22 @@ pub struct Running {
     pub input_audio_secs: f64,
     /// The clause marks of each spoken item this response closed.
     pub spoken_marks: Vec<(String, Vec<ClauseMark>)>,
+    /// When each stage was reached, for the operator.
+    pub timeline: Timeline,
+    /// How it ended (`completed`, `cancelled`, ...), once it has.
+    pub status: Option<&'static str>,
+    /// An out-of-band response (`conversation: "none"`) writes its items here, not into the
+    /// conversation, and announces no conversation items.
+    scratch: Option<Items>,
+    out_of_band: bool,
+    metadata: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// What a `response.create` asked beyond the settings.
+#[derive(Default)]
+pub struct Extras {
+    pub out_of_band: bool,
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Running {
@@ -173,7 +190,24 @@ impl Running {
             cancelled: None,
             input_audio_secs: 0.0,
             spoken_marks: Vec::new(),
+            timeline: Timeline::asked_now(),
+            status: None,
+            scratch: None,
+            out_of_band: false,
+            metadata: None,
         })
+    }
+
+    /// Applies what `response.create` asked beyond the settings.
+    pub fn with_extras(mut self, extras: Extras) -> Self {
+        self.scratch = extras.out_of_band.then(Items::default);
+        self.out_of_band = extras.out_of_band;
+        self.metadata = extras.metadata;
+        self
+    }
+
+    pub fn output_len(&self) -> usize {
+        self.output.len()
     }
 
     /// The `response.created` event.
@@ -196,7 +230,28 @@ impl Running {
 
     /// Waits for the producer's next event and maps it; true once the response has ended.
     pub async fn step(&mut self, items: &mut Items, out: &mut Vec<ServerEvent>) -> bool {
-        match self.producer.next().await {
+        let mut scratch = self.scratch.take();
+        let ended = self.step_into(scratch.as_mut().unwrap_or(items), out).await;
+        if self.out_of_band {
+            out.retain(|event| {
+                !matches!(
+                    event,
+                    ServerEvent::ItemAdded { .. } | ServerEvent::ItemDone { .. }
+                )
+            });
+        }
+        self.scratch = scratch;
+        ended
+    }
+
+    async fn step_into(&mut self, items: &mut Items, out: &mut Vec<ServerEvent>) -> bool {
+        let produced = self.producer.next().await;
+        let words = matches!(&produced, Produced::Text(t) if !t.is_empty())
+            || matches!(produced, Produced::Clause(_) | Produced::ToolCall(_));
+        if words && self.timeline.first_token.is_none() {
+            self.timeline.first_token = Some(std::time::Instant::now());
+        }
+        match produced {
             Produced::Text(text) => self.on_text(text, items, out),
             Produced::Clause(clause) => {
                 if self.cancelled.is_none() {
@@ -234,6 +289,9 @@ impl Running {
             return;
         }
         let deltas = self.encoder.encode(samples);
+        self.timeline
+            .first_audio
+            .get_or_insert_with(std::time::Instant::now);
         let message = self.open_message(items, out);
         if let Some(clause) = message.next_clause.take() {
             message.transcript.push_str(&clause);
@@ -465,6 +523,12 @@ impl Running {
             output_text_tokens: completion_tokens,
             output_audio_tokens: usage_rules::output_audio_tokens(audio_secs),
         };
+        self.status = Some(match status {
+            ResponseStatus::Completed => "completed",
+            ResponseStatus::Cancelled => "cancelled",
+            ResponseStatus::Incomplete => "incomplete",
+            ResponseStatus::Failed | ResponseStatus::InProgress => "failed",
+        });
         let mut info = self.info(status, reason, Some(usage));
         info.error = error;
         out.push(ServerEvent::ResponseDone(info));
@@ -484,6 +548,8 @@ impl Running {
             output: self.output.clone(),
             usage,
             config: self.config.clone(),
+            metadata: self.metadata.clone(),
+            out_of_band: self.out_of_band,
         }
     }
 }

@@ -27,15 +27,16 @@ use vox_engine::vad::VoiceActivity;
 use vox_pipeline::{Heard, TurnEvent};
 use vox_protocol::realtime::client::Received;
 use vox_protocol::realtime::{
-    ClientEvent, Content, Dialect, Item, ItemKind, ItemRole, ItemStatus, Modality, RealtimeError,
-    ServerEvent, SessionConfig, new_id,
+    ClientEvent, Content, Dialect, InputItem, Item, ItemKind, ItemRole, ItemStatus, Modality, RealtimeError,
+    ResponseRequest, ServerEvent, SessionConfig, SessionKind, new_id,
 };
 
 use super::Grant;
 use super::audio::InputDecoder;
 use super::conversation::{self, Items};
 use super::input::InputBuffer;
-use super::response::{ClauseMark, Running, new_response_id};
+use super::report;
+use super::response::{ClauseMark, Extras, Running, new_response_id};
 use super::socket::{self, Outgoing};
 use crate::error::ApiError;
 use crate::state::{AppState, unix_now};
@@ -54,6 +55,19 @@ const TAIL_MS: u64 = 200;
 const MIN_COMMIT_MS: u64 = 100;
 /// Server events waiting for a slow client before the session waits for it.
 const OUTBOX_LEN: usize = 512;
+
+/// Beta's top-level session fields, which GA moved (`voice` -> `audio.output.voice`, ...) and
+/// rejects by name, as OpenAI does.
+const BETA_ONLY_KEYS: [&str; 8] = [
+    "voice",
+    "input_audio_format",
+    "output_audio_format",
+    "input_audio_transcription",
+    "input_audio_noise_reduction",
+    "turn_detection",
+    "modalities",
+    "max_response_output_tokens",
+];
 
 /// WebSocket close codes the server uses.
 const CLOSE_NORMAL: u16 = 1000;
@@ -76,6 +90,8 @@ pub struct Setup {
     pub held: crate::auth::limits::Held,
     /// The client offered the `realtime` subprotocol (selected in the answer).
     pub subprotocol: bool,
+    /// `?intent=transcription`: a session that only transcribes.
+    pub transcription: bool,
 }
 
 pub async fn run(socket: WebSocket, setup: Setup) {
@@ -134,6 +150,15 @@ struct Recognised {
     item_id: String,
     heard: Hearing,
     respond: bool,
+    /// When turn detection ended the turn (none for a committed buffer or an audio item).
+    speech_ended: Option<Instant>,
+}
+
+/// The end of the turn the next response answers, and when its transcript was ready.
+#[derive(Clone, Copy)]
+struct TurnTimes {
+    speech_ended: Instant,
+    transcript_ready: Instant,
 }
 
 /// The turn the caller is speaking.
@@ -147,6 +172,7 @@ struct Session {
     _held: crate::auth::limits::Held,
     state: AppState,
     engines: Engines,
+    dialect: Dialect,
     out: Outbox,
     config: SessionConfig,
     items: Items,
@@ -167,6 +193,10 @@ struct Session {
     language: Option<String>,
     /// Input audio not yet counted in a response's usage.
     unbilled_audio_secs: f64,
+    /// The turn the next response answers, for its stage times.
+    answering: Option<TurnTimes>,
+    /// Words of the turn being spoken already sent as transcription deltas.
+    transcript_sent: Option<(String, String)>,
     opened: Instant,
     last_event: Instant,
     last_frame: Instant,
@@ -184,6 +214,7 @@ impl Session {
             _held: setup.held,
             state: setup.state,
             engines: setup.engines,
+            dialect: setup.dialect,
             out: Outbox(out),
             config,
             items: Items::default(),
@@ -198,11 +229,17 @@ impl Session {
             marks: HashMap::new(),
             language: None,
             unbilled_audio_secs: 0.0,
+            answering: None,
+            transcript_sent: None,
             opened: now,
             last_event: now,
             last_frame: now,
             quiet_since: now,
         };
+        let grant_type = setup.grant.session.get("type").and_then(Value::as_str);
+        if setup.transcription || grant_type == Some("transcription") {
+            session.config.kind = SessionKind::Transcription;
+        }
         if !setup.grant.session.is_null()
             && let Ok(config) = session.config.update(&setup.grant.session)
         {
@@ -230,8 +267,7 @@ impl Session {
                     self.on_recognised(recognised).await
                 }
                 heard = Self::early_result(&mut self.speculation), if self.is_recognising_early() => {
-                    self.on_early(heard);
-                    Some(())
+                    self.on_early(heard).await
                 }
                 ended = Self::step_response(&mut self.response, &mut self.items), if self.response.is_some() => {
                     self.on_response_events(ended).await
@@ -265,24 +301,28 @@ impl Session {
         }
     }
 
-    /// The pause's recognition is in: start the answer it would get, held until the turn ends.
-    fn on_early(&mut self, heard: Hearing) {
+    /// The pause's recognition is in: a transcription session sends the words so far; a
+    /// conversation starts the answer they would get, held until the turn ends.
+    async fn on_early(&mut self, heard: Hearing) -> Option<()> {
         let Some(speculation) = &mut self.speculation else {
-            return;
+            return Some(());
         };
         speculation.early = Early::Heard(heard.clone());
         let at_ms = speculation.at_ms;
-        let respond = self
-            .config
-            .turn_detection
-            .as_ref()
-            .is_some_and(|t| t.create_response);
+        if self.config.kind == SessionKind::Transcription {
+            if let (Ok(heard), Some(turn)) = (&heard, &self.turn) {
+                let item_id = turn.item_id.clone();
+                self.send_transcript_so_far(&item_id, &heard.text).await?;
+            }
+            return Some(());
+        }
+        let respond = self.responds_to_turns();
         let idle = self.response.is_none() && self.queued_response.is_none() && self.recognitions.is_empty();
         let (Ok(heard), Some(turn), true, true) = (heard, &self.turn, respond, idle) else {
-            return;
+            return Some(());
         };
         if heard.text.is_empty() {
-            return;
+            return Some(());
         }
         let mut items = self.items.all().to_vec();
         items.push(user_turn(turn.item_id.clone(), Some(heard.text)));
@@ -296,6 +336,37 @@ impl Session {
             }
             Err(err) => tracing::debug!(message = %err.message, "pause: no answer prepared"),
         }
+        Some(())
+    }
+
+    /// Turn detection answers each turn (a transcription session never does).
+    fn responds_to_turns(&self) -> bool {
+        self.config.kind == SessionKind::Realtime
+            && self
+                .config
+                .turn_detection
+                .as_ref()
+                .is_some_and(|t| t.create_response)
+    }
+
+    /// Sends what `text` adds to the words of `item_id` already sent. Recognition of a longer
+    /// stretch can reword the start; then nothing more is sent until `.completed` says it all.
+    async fn send_transcript_so_far(&mut self, item_id: &str, text: &str) -> Option<()> {
+        let sent = match &self.transcript_sent {
+            Some((id, sent)) if id == item_id => sent.clone(),
+            _ => String::new(),
+        };
+        let Some(delta) = text.strip_prefix(sent.as_str()).filter(|d| !d.is_empty()) else {
+            return Some(());
+        };
+        let delta = delta.to_string();
+        self.transcript_sent = Some((item_id.to_string(), text.to_string()));
+        self.out
+            .event(ServerEvent::TranscriptionDelta {
+                item_id: item_id.to_string(),
+                delta,
+            })
+            .await
     }
 
     async fn step_response(response: &mut Option<Running>, items: &mut Items) -> (Vec<ServerEvent>, bool) {
@@ -312,6 +383,14 @@ impl Session {
             self.out.event(event).await?;
         }
         if ended && let Some(running) = self.response.take() {
+            let status = running.status.unwrap_or("failed");
+            report::response_ended(
+                &self.state,
+                &running.id,
+                status,
+                &running.timeline,
+                running.output_len(),
+            );
             self.marks.extend(running.spoken_marks);
             self.quiet_since = Instant::now();
             self.out.event(ServerEvent::RateLimits).await?;
@@ -390,6 +469,15 @@ impl Session {
     }
 
     async fn update_session(&mut self, session: &Value) -> Result<(), RealtimeError> {
+        if self.dialect == Dialect::Ga
+            && let Some(key) = BETA_ONLY_KEYS.iter().find(|k| session.get(**k).is_some())
+        {
+            return Err(RealtimeError::invalid(
+                format!("Unknown parameter: 'session.{key}'."),
+                &format!("session.{key}"),
+                "unknown_parameter",
+            ));
+        }
         let config = self.config.update(session)?;
         if config.modality == Modality::Audio
             && self.engines.synthesizer.voices().resolve(&config.voice).is_none()
@@ -407,6 +495,14 @@ impl Session {
                 &config.voice,
                 &names,
                 "session.audio.output.voice",
+            ));
+        }
+        if config.kind != self.config.kind && !self.items.all().is_empty() {
+            return Err(RealtimeError::invalid(
+                "Invalid 'session.type': a session's type can change only before its conversation \
+                 holds any item.",
+                "session.type",
+                "invalid_value",
             ));
         }
         let previous = std::mem::replace(&mut self.config, config);
@@ -531,13 +627,10 @@ impl Session {
         if self.held.as_ref().is_some_and(|held| held.at_ms != end_ms) {
             self.held = None;
         }
-        let respond = self
-            .config
-            .turn_detection
-            .as_ref()
-            .is_some_and(|t| t.create_response);
+        let respond = self.responds_to_turns();
         self.quiet_since = Instant::now();
-        self.commit_turn(turn.item_id, audio, early, respond).await;
+        self.commit_turn(turn.item_id, audio, early, respond, Some(self.quiet_since))
+            .await;
     }
 
     async fn commit_audio(&mut self) -> Result<(), RealtimeError> {
@@ -555,7 +648,7 @@ impl Session {
         let item_id = self.turn.take().map_or_else(|| new_id("item"), |t| t.item_id);
         self.discard_speculation();
         let audio = self.input.take_all();
-        self.commit_turn(item_id, audio, None, false).await;
+        self.commit_turn(item_id, audio, None, false, None).await;
         Ok(())
     }
 
@@ -566,6 +659,7 @@ impl Session {
         audio: AudioBuffer,
         early: Option<Early>,
         respond: bool,
+        speech_ended: Option<Instant>,
     ) {
         self.unbilled_audio_secs += audio.duration_secs();
         let item = user_turn(item_id.clone(), None);
@@ -595,6 +689,7 @@ impl Session {
                     item_id,
                     heard: heard.await,
                     respond,
+                    speech_ended,
                 }
             }
             .boxed(),
@@ -607,6 +702,7 @@ impl Session {
             item_id,
             heard,
             respond,
+            speech_ended,
         }: Recognised,
     ) -> Option<()> {
         tracing::debug!(item_id, ok = heard.is_ok(), "turn recognised");
@@ -633,6 +729,8 @@ impl Session {
             }
             item.clone()
         });
+        self.send_transcript_so_far(&item_id, &heard.text).await?;
+        self.transcript_sent = None;
         self.out
             .event(ServerEvent::TranscriptionCompleted {
                 item_id: item_id.clone(),
@@ -652,10 +750,15 @@ impl Session {
         if !respond || heard.text.is_empty() {
             return self.start_queued_response().await;
         }
+        self.answering = speech_ended.map(|speech_ended| TurnTimes {
+            speech_ended,
+            transcript_ready: Instant::now(),
+        });
         if let Some(Held { mut running, .. }) = held
             && self.response.is_none()
             && self.recognitions.is_empty()
         {
+            self.time_from_turn(&mut running);
             running.input_audio_secs = std::mem::take(&mut self.unbilled_audio_secs);
             self.out.event(running.created()).await?;
             self.response = Some(running);
@@ -723,6 +826,7 @@ impl Session {
                             item_id,
                             heard: recognise(transcriber, audio).await,
                             respond: false,
+                            speech_ended: None,
                         }
                     }
                     .boxed(),
@@ -829,6 +933,14 @@ impl Session {
     }
 
     async fn create_response(&mut self, request: Option<Value>) -> Result<(), RealtimeError> {
+        if self.config.kind == SessionKind::Transcription {
+            return Err(RealtimeError::invalid(
+                "This is a transcription session: it recognises speech and creates no responses. \
+                 Open a realtime session to get answers.",
+                "",
+                "invalid_request",
+            ));
+        }
         if let Some(running) = &self.response {
             return Err(RealtimeError::invalid(
                 format!(
@@ -848,11 +960,50 @@ impl Session {
     }
 
     async fn start_response(&mut self, request: Option<Value>) -> Result<(), RealtimeError> {
-        let mut running = self.prepare_response(request.as_ref(), self.items.all())?;
+        let asked = ResponseRequest::parse(request.as_ref())?;
+        let context = self.context_for(&asked)?;
+        let extras = Extras {
+            out_of_band: asked.out_of_band,
+            metadata: asked.metadata,
+        };
+        let mut running = self
+            .prepare_response(request.as_ref(), &context)?
+            .with_extras(extras);
+        self.time_from_turn(&mut running);
         running.input_audio_secs = std::mem::take(&mut self.unbilled_audio_secs);
         self.out.event(running.created()).await;
         self.response = Some(running);
         Ok(())
+    }
+
+    /// The items a response answers: its own `input` (references resolved), else the
+    /// conversation.
+    fn context_for(&self, asked: &ResponseRequest) -> Result<Vec<Item>, RealtimeError> {
+        let Some(input) = &asked.input else {
+            return Ok(self.items.all().to_vec());
+        };
+        input
+            .iter()
+            .enumerate()
+            .map(|(i, entry)| match entry {
+                InputItem::Item(item) => Ok(item.clone()),
+                InputItem::Reference(id) => self.items.get(id).cloned().ok_or_else(|| {
+                    RealtimeError::invalid(
+                        format!("Error: the item with id '{id}' does not exist."),
+                        &format!("response.input[{i}].id"),
+                        "item_not_found",
+                    )
+                }),
+            })
+            .collect()
+    }
+
+    /// A response answering the turn just recognised counts its stages from that turn's end.
+    fn time_from_turn(&mut self, running: &mut Running) {
+        if let Some(turn) = self.answering.take() {
+            running.timeline.speech_ended = Some(turn.speech_ended);
+            running.timeline.transcript_ready = Some(turn.transcript_ready);
+        }
     }
 
     /// A response to `items` on the engines, not yet announced.
@@ -989,8 +1140,10 @@ impl Session {
             })
             .await?;
         let audio = self.input.take_all();
-        self.commit_turn(item_id, audio, None, false).await;
-        self.queued_response = Some(None);
+        self.commit_turn(item_id, audio, None, false, None).await;
+        if self.config.kind == SessionKind::Realtime {
+            self.queued_response = Some(None);
+        }
         Some(())
     }
 
