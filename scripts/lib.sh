@@ -1,6 +1,28 @@
 # Shared by scripts/setup-and-serve and scripts/test. Every install step Vox needs lives here.
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step prints its name; the time the previous one took is printed when the next begins,
+# and `steps_summary` prints them all (CI's breakdown of where its minutes go).
+STEP_NAME=""
+STEP_STARTED=$SECONDS
+STEP_TIMES=()
+step() {
+  end_step
+  STEP_NAME="$*"
+  STEP_STARTED=$SECONDS
+  printf '\n==> %s\n' "$*"
+}
+end_step() {
+  [ -n "$STEP_NAME" ] || return 0
+  local took=$((SECONDS - STEP_STARTED))
+  STEP_TIMES+=("$(printf '%5ds  %s' "$took" "$STEP_NAME")")
+  printf '    (%ds)\n' "$took"
+  STEP_NAME=""
+}
+steps_summary() {
+  end_step
+  printf '\n==> time per step (%ds in all)\n' "$SECONDS"
+  printf '%s\n' "${STEP_TIMES[@]}"
+}
 
 # System packages a build needs. Installed only when something is missing, so repeated runs
 # cost nothing; needs root (or sudo) the first time on a fresh machine.
@@ -79,13 +101,19 @@ ensure_test_services() {
 ensure_test_clients() {
   ensure_test_browser
   ensure_test_services
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import openai, pytest, hibari, h2, websockets, azure.identity, jwt, cryptography, playwright, yaml' 2>/dev/null; then
+  # A stamp of the pinned lists: a changed pin reinstalls, an unchanged one costs nothing.
+  local python_pins node_pins
+  python_pins="$(sha256sum tests/e2e/python/requirements.txt | cut -d' ' -f1)"
+  if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.pins 2>/dev/null)" != "$python_pins" ]; then
     step "installing the Python test clients into .venv"
     python3 -m venv .venv
     .venv/bin/pip install -q -r tests/e2e/python/requirements.txt
+    echo "$python_pins" >.venv/.pins
   fi
-  if [ ! -d tests/e2e/node/node_modules/openai ] || [ ! -d tests/e2e/node/node_modules/ws ] || [ ! -d tests/e2e/node/node_modules/@azure/identity ]; then
+  node_pins="$(sha256sum tests/e2e/node/package-lock.json | cut -d' ' -f1)"
+  if [ "$(cat tests/e2e/node/node_modules/.pins 2>/dev/null)" != "$node_pins" ]; then
     step "installing the npm test clients"
     (cd tests/e2e/node && npm ci --no-audit --no-fund)
+    echo "$node_pins" >tests/e2e/node/node_modules/.pins
   fi
 }

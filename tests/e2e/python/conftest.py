@@ -57,3 +57,16 @@ def vox():
         server = start_server(home, env={"VOX_API_KEYS": f"{API_KEY},{OTHER_KEY}"})
         yield server
         assert stop_server(server) == 0, "vox did not shut down cleanly"
+
+
+@pytest.fixture(autouse=True)
+def realtime_events_match_the_sdk_types(monkeypatch):
+    """Every realtime event an SDK connection receives in a test must validate strictly against
+    the SDK's own GA or beta server-event union."""
+    from event_types import EventRecorder
+
+    recorder = EventRecorder()
+    recorder.install(monkeypatch)
+    yield recorder
+    problems = recorder.mismatches()
+    assert not problems, f"{len(problems)} events do not match the SDK's types:\n" + "\n".join(problems[:5])

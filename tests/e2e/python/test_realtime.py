@@ -17,6 +17,7 @@ import websockets
 from openai import AsyncAzureOpenAI, AsyncOpenAI, OpenAI
 
 from conftest import API_KEY, API_VERSION
+from event_types import mismatch
 from realtime_client import RECORDING_WORDS, b64, overlap, pcm16_24k, send_paced, silence, words
 
 # Greedy and bounded: the 135M test model can loop on one sentence until its context is full.
@@ -335,6 +336,7 @@ def test_a_browser_key_subprotocol_and_an_ephemeral_secret(vox):
 
     protocol, created = asyncio.run(open_with(API_KEY))
     assert protocol == "realtime" and created["type"] == "session.created"
+    assert mismatch(created, "ga") is None, mismatch(created, "ga")
     protocol, created = asyncio.run(open_with(secret.value))
     assert created["session"]["audio"]["output"]["voice"] == "echo"
     with pytest.raises(websockets.exceptions.InvalidStatus):
@@ -431,3 +433,57 @@ def test_the_beta_sessions_route_mints_a_client_secret(vox):
 
     created = asyncio.run(open_with(session.client_secret.value))
     assert created["type"] == "session.created" and created["session"]["voice"] == "shimmer"
+    assert mismatch(created, "beta") is None, mismatch(created, "beta")
+
+
+def test_a_transcription_session_sends_the_words_and_no_answer(vox):
+    """`?intent=transcription` with the SDK's own GA transcription session settings."""
+
+    async def scenario():
+        async with client(vox).realtime.connect(model="gpt-realtime", extra_query={"intent": "transcription"}) as connection:
+            created = await until(connection, "session.created")
+            await connection.session.update(session={
+                "type": "transcription",
+                "audio": {"input": {"transcription": {"model": "whisper-1", "language": "en"},
+                                    "turn_detection": {"type": "server_vad", "silence_duration_ms": 500}}}})
+            await until(connection, "session.updated")
+            await send_paced(connection.input_audio_buffer.append, pcm16_24k() + silence(1.5))
+            events = await until(connection, "conversation.item.input_audio_transcription.completed")
+            # Nothing answers: a second of quiet brings no response event.
+            try:
+                async with asyncio.timeout(1.5):
+                    async for event in connection:
+                        events.append(event)
+            except TimeoutError:
+                pass
+            return created, events
+
+    created, events = asyncio.run(scenario())
+    assert created[-1].session.type == "transcription"
+    deltas = "".join(e.delta for e in of_type(events, "conversation.item.input_audio_transcription.delta"))
+    completed = of_type(events, "conversation.item.input_audio_transcription.completed")[0]
+    assert overlap(completed.transcript, " ".join(RECORDING_WORDS)) >= 0.6, completed.transcript
+    assert deltas.strip() == completed.transcript.strip()
+    assert not [e.type for e in events if e.type.startswith("response.")]
+
+
+def test_an_out_of_band_response_leaves_the_conversation_alone(vox):
+    async def scenario():
+        async with client(vox).realtime.connect(model="gpt-realtime") as connection:
+            await connection.session.update(session={"type": "realtime", "output_modalities": ["text"],
+                                                     "audio": {"input": {"turn_detection": None}}, **GREEDY})
+            await text_turn(connection, "My name is Ada.")
+            added = await until(connection, "conversation.item.done")
+            await connection.response.create(response={
+                "conversation": "none", "metadata": {"topic": "name"}, "output_modalities": ["text"],
+                "input": [{"type": "item_reference", "id": added[-1].item.id},
+                          {"type": "message", "role": "user",
+                           "content": [{"type": "input_text", "text": "What is my name?"}]}]})
+            return await until(connection, "response.done")
+
+    events = asyncio.run(scenario())
+    done = events[-1].response
+    assert done.status in FINISHED and done.metadata == {"topic": "name"}
+    assert done.conversation_id is None
+    assert of_type(events, "response.created")[0].response.metadata == {"topic": "name"}
+    assert not of_type(events, "conversation.item.added"), "no item joined the conversation"

@@ -143,6 +143,10 @@ WEATHER = {
         ([{"type": "function", "function": {"name": "f", "parameters": "notaschema"}}], "auto", "tools[0].function.parameters"),
         ([{"type": "function", "function": {"name": "f", "parameters": {"type": 123}}}], "auto", "tools[0].function.parameters"),
         ([], "required", "tools"),
+        # A rule no decoding grammar can hold is refused, never dropped silently.
+        ([WEATHER, {"type": "function", "function": {"name": "f", "parameters": {
+            "type": "object", "properties": {"zip": {"type": "string", "pattern": "^[0-9]{5}$"}}}}}],
+         "auto", "tools[1].function.parameters"),
     ],
 )
 def test_bad_tools_are_400_naming_the_parameter(vox, tools, tool_choice, param):

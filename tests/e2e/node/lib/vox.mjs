@@ -10,8 +10,8 @@ export const API_VERSION = '2025-01-01-preview';
 
 const ROOT = resolve(import.meta.dirname, '../../../..');
 
-/** `args`: more `vox serve` flags (`--tls-cert`, ...). */
-export async function startVox({ args = [] } = {}) {
+/** `args`: more `vox serve` flags (`--tls-cert`, ...); `env`: more variables (`VOX_PROFILE`, ...). */
+export async function startVox({ args = [], env = {} } = {}) {
   const binary = process.env.VOX_BIN ?? join(ROOT, 'target/release/vox');
   if (!existsSync(binary)) throw new Error(`${binary} not found: run cargo build --release or set VOX_BIN`);
   const home = mkdtempSync(join(tmpdir(), 'vox-node-'));
@@ -24,6 +24,7 @@ export async function startVox({ args = [] } = {}) {
       VOX_HOME: home,
       VOX_API_KEYS: API_KEY,
       RUST_LOG: 'warn',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
