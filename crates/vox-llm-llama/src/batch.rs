@@ -16,8 +16,9 @@ use vox_engine::chat::{ChatJob, StopReason, ToolPolicy};
 use vox_engine::turns::SpeechTurns;
 use vox_engine::worker::{Inbox, Queued};
 
-use crate::decision::{CallTrigger, LazyCalls};
+use crate::decision::{CallTrigger, LazyCalls, most_likely};
 use crate::grammar::{forced_call_grammar, free_call_grammar};
+use crate::opening::{Opening, classify};
 use crate::output::OutputFilter;
 use crate::prompt::PromptTemplate;
 use crate::sampler::{call_sampler, sampler_for};
@@ -124,6 +125,7 @@ impl Scheduler<'_> {
         started: Mark,
     ) -> Result<(Vec<LlamaToken>, Generation), EngineError> {
         let prompt = self.template.render(job).map_err(EngineError::InvalidInput)?;
+        tracing::trace!(prompt = %prompt.text, "prompt");
         // A template that writes the BOS token itself must not get a second one.
         let add_special = !self.template.starts_with_bos(&prompt.text);
         let tokens = self
@@ -148,14 +150,16 @@ impl Scheduler<'_> {
         let forced = forced_call_grammar(&job.tool_policy, &job.tools).map_err(EngineError::InvalidInput)?;
         let tools_on = !job.tools.is_empty() && job.tool_policy != ToolPolicy::None;
         let lazy_calls = self.lazy_calls(job, tools_on)?;
-        let barred = lazy_calls
+        let barred: Vec<LlamaToken> = lazy_calls
             .as_ref()
             .and(self.call_trigger.as_ref())
-            .map(|t| t.token);
+            .map(|t| vec![t.token])
+            .unwrap_or_default();
         let generation = Generation {
             events,
-            sampler: sampler_for(self.model, &job.sampling, forced.as_deref(), barred)
+            sampler: sampler_for(self.model, &job.sampling, forced.as_deref(), &barred)
                 .map_err(unusable_tools)?,
+            sampling: job.sampling.clone(),
             to_prefill: Vec::new(),
             next_token: None,
             logits_index: None,
@@ -185,7 +189,7 @@ impl Scheduler<'_> {
         };
         let grammar = free_call_grammar(&job.tools, &trigger.text).map_err(EngineError::InvalidInput)?;
         let sampler = call_sampler(self.model, &grammar).map_err(unusable_tools)?;
-        Ok(Some(LazyCalls::new(trigger, sampler)))
+        Ok(Some(LazyCalls::new(trigger, sampler, job)))
     }
 
     /// Puts the request on the free slot whose cache shares the longest start with its prompt.
@@ -293,23 +297,29 @@ impl Scheduler<'_> {
                 continue;
             };
             let generation = slot.request.as_mut().expect("checked above");
-            let token = match generation
-                .lazy_calls
-                .as_mut()
-                .and_then(|c| c.begin_call(&self.context, index))
-            {
-                Some((opening, call_sampler)) => {
-                    generation.sampler = call_sampler;
-                    opening
-                }
-                None => generation.sampler.sample(&self.context, index),
-            };
+            let token = choose_token(generation, &self.context, index);
             let outcome = if vocab.is_eog(token) {
                 Some(StopReason::Stop)
             } else {
                 advance(generation, vocab.token_to_piece(token, false, None))
             };
             let full = slot.cached.len() + 1 >= self.context_per_slot;
+            let mut place = Place {
+                model: self.model,
+                context: &mut self.context,
+                trigger: self.call_trigger.as_ref(),
+                generating: &mut self.generating,
+                meter: &self.meter,
+            };
+            if let Some(turn) = place.turn_taken(slot, outcome) {
+                if let Err(detail) = turn
+                    && let Some(generation) = slot.request.take()
+                {
+                    generation.fail(EngineError::Internal(detail));
+                }
+                continue;
+            }
+            let generation = slot.request.as_mut().expect("still generating");
             match outcome {
                 Some(reason) => finish(slot, reason, &mut self.generating, &self.meter),
                 None if generation.events.is_closed() => slot.request = None,
@@ -329,6 +339,150 @@ impl Scheduler<'_> {
             }
         }
     }
+}
+
+/// What a step's sampling may change beyond one slot.
+struct Place<'a, 'm> {
+    model: &'m LlamaModel,
+    context: &'a mut LlamaContext<'m>,
+    trigger: Option<&'a CallTrigger>,
+    generating: &'a mut SharingClock,
+    meter: &'a LoadMeter,
+}
+
+impl Place<'_, '_> {
+    /// Whether the answer's start or its call makes it begin again (see `decision.rs`):
+    /// `Some` when it did (an error if it could not).
+    fn turn_taken(&mut self, slot: &mut Slot, outcome: Option<StopReason>) -> Option<Result<(), String>> {
+        let trigger = self.trigger?;
+        let generation = slot.request.as_mut()?;
+        let calls = generation.lazy_calls.as_mut()?;
+        if calls.deciding() {
+            if generation.filter.emitted_any() {
+                calls.words_decided();
+                return None;
+            }
+            return match classify(&generation.filter.pending(), &generation.declared_tools) {
+                Opening::Undecided => None,
+                Opening::Words => {
+                    calls.words_decided();
+                    None
+                }
+                Opening::Call => Some(call_instead(self.context, trigger, slot)),
+                Opening::UnknownCall => {
+                    Some(words_instead(self.model, self.context, &trigger.openings, slot))
+                }
+            };
+        }
+        if outcome != Some(StopReason::Stop) || !repeats_answered_calls(generation) {
+            return None;
+        }
+        // Words already sent stand as the answer; otherwise the answer starts again as words.
+        if generation.filter.emitted_any() {
+            generation.filter.drop_capture();
+            finish(slot, StopReason::Stop, self.generating, self.meter);
+            return Some(Ok(()));
+        }
+        Some(words_instead(self.model, self.context, &trigger.openings, slot))
+    }
+}
+
+/// The token to decode next: a call's opening when the model most wants one, the most likely
+/// token while the answer's start is being read, else a sample.
+fn choose_token(generation: &mut Generation, context: &LlamaContext, index: i32) -> LlamaToken {
+    if let Some(calls) = generation.lazy_calls.as_mut() {
+        if let Some((opening, call_sampler)) = calls.begin_call(context, index) {
+            generation.sampler = call_sampler;
+            return opening;
+        }
+        if calls.deciding()
+            && let Some(token) = most_likely(context.get_logits_ith(index))
+        {
+            return token;
+        }
+    }
+    generation.sampler.sample(context, index)
+}
+
+/// Starts the answer again from its prompt as words, with `barred` tokens (every call opening)
+/// never drawn.
+fn words_instead(
+    model: &LlamaModel,
+    context: &mut LlamaContext,
+    barred: &[LlamaToken],
+    slot: &mut Slot,
+) -> Result<(), String> {
+    let Some(generation) = slot.request.as_mut() else {
+        return Ok(());
+    };
+    generation.sampler = sampler_for(model, &generation.sampling, None, barred)?;
+    tracing::debug!(
+        seq = slot.seq,
+        "a repeated or undeclared tool call: answering in words"
+    );
+    // The last prompt token is decoded again: its logits start the new answer.
+    let last = rewind_to_prompt(context, slot, 1)?;
+    let generation = slot.request.as_mut().expect("checked above");
+    generation.to_prefill = vec![last];
+    generation.lazy_calls = None;
+    generation.filter = OutputFilter::new(generation.sampling.stop.clone(), false, None);
+    Ok(())
+}
+
+/// Starts the answer again from its prompt as `<tool_call>`, under the tools' grammar: a call
+/// the model began in another form.
+fn call_instead(context: &mut LlamaContext, trigger: &CallTrigger, slot: &mut Slot) -> Result<(), String> {
+    rewind_to_prompt(context, slot, 0)?;
+    let Some(generation) = slot.request.as_mut() else {
+        return Ok(());
+    };
+    tracing::debug!(
+        seq = slot.seq,
+        "a call in another form: started again under the grammar"
+    );
+    let sampler = generation
+        .lazy_calls
+        .as_mut()
+        .and_then(LazyCalls::start_call)
+        .ok_or("the call grammar was already used")?;
+    generation.sampler = sampler;
+    generation.filter = OutputFilter::new(generation.sampling.stop.clone(), true, None);
+    let _ = advance(generation, trigger.text.clone().into_bytes());
+    generation.next_token = Some(trigger.token);
+    Ok(())
+}
+
+/// Cuts the sequence back to its prompt less `keep_back` tokens and forgets the answer so far
+/// (its tokens still count as generated); returns the first token cut from the prompt, if any.
+fn rewind_to_prompt(
+    context: &mut LlamaContext,
+    slot: &mut Slot,
+    keep_back: usize,
+) -> Result<LlamaToken, String> {
+    let Some(generation) = slot.request.as_mut() else {
+        return Err("no generation".into());
+    };
+    let kept = generation.prompt_tokens as usize - keep_back;
+    if !matches!(
+        context.clear_kv_cache_seq(Some(slot.seq as u32), Some(kept as u32), None),
+        Ok(true)
+    ) {
+        return Err("the cache could not be cut back to the prompt".into());
+    }
+    let first_cut = slot.cached.get(kept).copied().unwrap_or(LlamaToken::new(0));
+    slot.cached.truncate(kept);
+    generation.next_token = None;
+    generation.utf8 = Utf8Assembler::default();
+    generation.max_tokens += generation.generated;
+    Ok(first_cut)
+}
+
+/// A finished call that only repeats calls answered since the caller last spoke.
+fn repeats_answered_calls(generation: &Generation) -> bool {
+    let (Some(calls), Some(captured)) = (&generation.lazy_calls, generation.filter.captured()) else {
+        return false;
+    };
+    calls.calling() && calls.only_repeats(captured, &generation.declared_tools)
 }
 
 /// llama.cpp refused a grammar built from the request's tools: the request is refused with the

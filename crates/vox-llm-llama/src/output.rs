@@ -76,6 +76,26 @@ impl OutputFilter {
         }
     }
 
+    /// The text captured as a tool call so far.
+    pub fn captured(&self) -> Option<&str> {
+        self.captured.as_deref()
+    }
+
+    /// Text taken but not shown yet (held back or captured as a call).
+    pub fn pending(&self) -> String {
+        format!("{}{}", self.held, self.captured.as_deref().unwrap_or_default())
+    }
+
+    /// Whether any text has been let out.
+    pub fn emitted_any(&self) -> bool {
+        self.emitted_any
+    }
+
+    /// Forgets the captured call (the words before it stand as the answer).
+    pub fn drop_capture(&mut self) {
+        self.captured = None;
+    }
+
     /// What is left; the filter is empty afterwards.
     pub fn finish(&mut self) -> FilterEnd {
         let held = std::mem::take(&mut self.held);

@@ -7,6 +7,12 @@ use vox_engine::chat::{ChatJob, ChatRole, ChatTurn, ToolPolicy, ToolSpec};
 
 use crate::output::TOOL_CALL_OPEN;
 
+/// Qwen2.5's chat template shows the model its call format with doubled braces (a leftover of a
+/// Python format string): `{{"name": <function-name>, ...}}`. Models then write their calls
+/// with doubled braces, which is no JSON; the example is shown as the JSON it means.
+const DOUBLED_CALL_EXAMPLE: &str = r#"{{"name": <function-name>, "arguments": <args-json-object>}}"#;
+const CALL_EXAMPLE: &str = r#"{"name": <function-name>, "arguments": <args-json-object>}"#;
+
 pub struct PromptTemplate {
     env: Environment<'static>,
     /// The template renders `tools` itself (it mentions them); otherwise Vox describes them.
@@ -60,6 +66,9 @@ impl PromptTemplate {
         if !tools.is_empty() && !self.knows_tools {
             describe_tools_in_system_message(&mut messages, tools);
         }
+        if !tools.is_empty() && job.tool_policy == ToolPolicy::Auto {
+            add_to_system_message(&mut messages, CALL_ONLY_WHEN_NEEDED);
+        }
         let tools_value = (!tools.is_empty() && self.knows_tools)
             .then(|| Value::Array(tools.iter().map(tool_json).collect()));
         let template = self.env.get_template("chat").map_err(|e| e.to_string())?;
@@ -71,7 +80,8 @@ impl PromptTemplate {
                 bos_token => &self.bos_token,
                 eos_token => &self.eos_token,
             })
-            .map_err(|e| format!("the model's chat template failed: {e}"))?;
+            .map_err(|e| format!("the model's chat template failed: {e}"))?
+            .replace(DOUBLED_CALL_EXAMPLE, CALL_EXAMPLE);
         let prefill = forced_call_opening(&job.tool_policy, tools);
         if let Some(prefill) = &prefill {
             text.push_str(prefill);
@@ -131,6 +141,21 @@ fn tool_json(tool: &ToolSpec) -> Value {
         "type": "function",
         "function": {"name": tool.name, "description": tool.description, "parameters": parameters},
     })
+}
+
+/// Small models with tools in view call one for every question ("What is the capital of
+/// Italy?" -> get_weather): measured with bench/llm/tool_call_forms.py, this line halves that.
+const CALL_ONLY_WHEN_NEEDED: &str = "Call a function only when the request needs what it does; \
+    otherwise answer directly, without calling any function.";
+
+fn add_to_system_message(messages: &mut Vec<Value>, text: &str) {
+    match messages.first_mut() {
+        Some(first) if first["role"] == "system" => {
+            let existing = first["content"].as_str().unwrap_or_default().to_string();
+            first["content"] = Value::String(format!("{existing}\n\n{text}").trim_start().to_string());
+        }
+        _ => messages.insert(0, json!({"role": "system", "content": text})),
+    }
 }
 
 fn describe_tools_in_system_message(messages: &mut Vec<Value>, tools: &[ToolSpec]) {
@@ -264,6 +289,23 @@ mod tests {
         assert_eq!(
             prompt.text,
             "TOOLS:get_weather;[user]Weather?[assistant]<call get_weather {\"city\": \"Oslo\"}>[tool]sunny[assistant]"
+        );
+    }
+
+    #[test]
+    fn qwens_doubled_braces_in_its_call_example_are_shown_as_json() {
+        // As Qwen2.5's own template writes it: the example inside a string literal.
+        let qwen = r#"{% if tools %}{{- "<tool_call>\n{{\"name\": <function-name>, \"arguments\": <args-json-object>}}\n</tool_call>" }}{% endif %}[assistant]"#;
+        let prompt = template(qwen)
+            .render(&job(
+                vec![turn(ChatRole::User, "Hi")],
+                vec![weather()],
+                ToolPolicy::Auto,
+            ))
+            .unwrap();
+        assert_eq!(
+            prompt.text,
+            "<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call>[assistant]"
         );
     }
 

@@ -14,19 +14,22 @@ pub const DEFAULT_TOP_P: f64 = 1.0;
 const MIN_P: f32 = 0.05;
 
 /// `grammar` (GBNF) constrains every token when present: it goes first in the chain. `barred`
-/// is a token the words may never use (a tool call's opening, which is decided greedily instead).
+/// are tokens the words may never use (a tool call's openings, which are decided greedily).
 pub fn sampler_for(
     model: &LlamaModel,
     params: &SamplingParams,
     grammar: Option<&str>,
-    barred: Option<LlamaToken>,
+    barred: &[LlamaToken],
 ) -> Result<LlamaSampler, String> {
     let mut chain = Vec::new();
     if let Some(grammar) = grammar {
         chain.push(grammar_sampler(model, grammar)?);
     }
-    if let Some(token) = barred {
-        let bias = [LlamaLogitBias::new(token, f32::NEG_INFINITY)];
+    if !barred.is_empty() {
+        let bias: Vec<LlamaLogitBias> = barred
+            .iter()
+            .map(|token| LlamaLogitBias::new(*token, f32::NEG_INFINITY))
+            .collect();
         chain.push(LlamaSampler::logit_bias(model.vocab().n_tokens(), &bias));
     }
     let temperature = params.temperature.unwrap_or(DEFAULT_TEMPERATURE);

@@ -4,7 +4,7 @@ use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
 use tokio::sync::mpsc::UnboundedSender;
 use vox_engine::EngineError;
-use vox_engine::chat::{ChatEvent, StopReason};
+use vox_engine::chat::{ChatEvent, SamplingParams, StopReason};
 
 use vox_engine::load::{Held, Mark};
 
@@ -28,6 +28,8 @@ pub struct Slot {
 pub struct Generation {
     pub events: Events,
     pub sampler: LlamaSampler,
+    /// The request's sampling settings (a retried answer samples afresh).
+    pub sampling: SamplingParams,
     /// Prompt tokens not yet decoded.
     pub to_prefill: Vec<LlamaToken>,
     /// Sampled, not yet decoded: the input of the next step.
@@ -81,7 +83,11 @@ impl Generation {
                 reason = StopReason::ToolCalls;
             }
             None => {
-                self.send_text(end.text);
+                // A call begun under the grammar but cut short (by max_tokens) is no text.
+                let in_call = self.lazy_calls.as_ref().is_some_and(LazyCalls::calling);
+                let captured = end.tool_text.as_deref().filter(|_| in_call).unwrap_or_default();
+                let text = end.text.strip_suffix(captured).unwrap_or(&end.text);
+                self.send_text(text.to_string());
             }
         }
         let _ = self.events.send(Ok(ChatEvent::Finished {

@@ -15,8 +15,8 @@ from conftest import API_KEY
 from realtime_client import send_paced, silence
 
 INSTRUCTIONS = (
-    "You are a friendly voice assistant. Answer in one or two short sentences. "
-    "For questions about the weather, call the get_weather tool."
+    "You are a helpful voice assistant. When the user asks about the weather, use the "
+    "get_weather tool to look it up, then answer in one short sentence."
 )
 
 

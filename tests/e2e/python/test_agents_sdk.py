@@ -3,7 +3,8 @@
 a spoken question that needs the tool, the SDK running the tool, a spoken answer using the
 result, a follow-up that refers back, and speech over an answer. The SDK reports no error, and
 every event Vox sent validates against the openai SDK's GA types. The language model is the
-`fast` profile's (Qwen2.5 0.5B): the test profile's 135M model cannot pick tools."""
+default profile's (Qwen2.5-Coder 1.5B): the test profile's 135M model cannot pick tools, and
+the 0.5B one picks them by chance."""
 
 import asyncio
 import tempfile
@@ -18,7 +19,7 @@ from event_types import mismatch
 @pytest.fixture(scope="module")
 def agent_vox():
     with tempfile.TemporaryDirectory() as home:
-        server = start_server(home, env={"VOX_API_KEYS": API_KEY, "VOX_PROFILE": "fast"})
+        server = start_server(home, env={"VOX_API_KEYS": API_KEY, "VOX_PROFILE": "default"})
         yield server
         assert stop_server(server) == 0
 

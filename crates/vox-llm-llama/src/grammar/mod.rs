@@ -44,8 +44,9 @@ pub fn forced_call_grammar(policy: &ToolPolicy, tools: &[ToolSpec]) -> Result<Op
     Ok(Some(format!("{root}{}", rules.text())))
 }
 
-/// The grammar of one or more calls, starting after `opened` (the part of `<tool_call>` the
-/// model has already written: the trigger token's text).
+/// The grammar of one call, starting after `opened` (the part of `<tool_call>` the model has
+/// already written: the trigger token's text). One call per answer: decoded greedily, small
+/// models otherwise go on writing calls nobody asked for.
 pub fn free_call_grammar(tools: &[ToolSpec], opened: &str) -> Result<String, String> {
     let rest = TOOL_CALL_OPEN
         .strip_prefix(opened)
@@ -60,9 +61,8 @@ pub fn free_call_grammar(tools: &[ToolSpec], opened: &str) -> Result<String, Str
         ));
     }
     let call = format!("\"\\n\" ( {} ) {}", calls.join(" | "), gbnf_literal(CALL_CLOSE));
-    let again = format!("( \"\\n\" {} {call} )*", gbnf_literal(TOOL_CALL_OPEN));
     Ok(format!(
-        "root ::= {} {call} {again}\n{}",
+        "root ::= {} {call}\n{}",
         gbnf_literal(rest),
         rules.text()
     ))

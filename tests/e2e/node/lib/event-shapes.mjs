@@ -2,7 +2,10 @@
 // (node_modules/openai/resources/realtime/realtime.d.ts, the GA types): every required field is
 // present, literal unions hold one of their values, primitives have their type, and nested
 // interfaces, arrays and unions are checked the same way. Read from the installed package, so a
-// new SDK version brings its own rules.
+// new SDK version brings its own rules. A null in an optional field counts as absent: OpenAI
+// sends such nulls (`transcript: null` before recognition) and the SDKs' own runtime schemas
+// require some of them (@openai/agents-realtime reads an input_audio part's transcript as
+// `z.string().nullable()`), although the declarations only say `transcript?: string`.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -140,6 +143,7 @@ export class EventShapes {
       return shape.fields.flatMap((field) => {
         const inner = value[field.name];
         if (inner === undefined) return field.optional ? [] : [`${path}.${field.name}: missing (${type})`];
+        if (inner === null && field.optional) return [];
         return this.#check(inner, field.type, `${path}.${field.name}`, depth + 1);
       });
     }

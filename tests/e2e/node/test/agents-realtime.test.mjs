@@ -3,7 +3,8 @@
 // and one function tool. A spoken question that needs the tool, the SDK running it, a spoken
 // answer using the result, a follow-up that refers back, and speech over an answer (the SDK's own
 // truncate). The SDK reports no error and every event Vox sends matches openai-node's declared
-// shapes. The language model is the `fast` profile's (Qwen2.5 0.5B), which can pick tools.
+// shapes. The language model is the default profile's (Qwen2.5-Coder 1.5B): the smaller ones
+// cannot pick tools reliably.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { RealtimeAgent, RealtimeSession, tool } from '@openai/agents-realtime';
@@ -15,7 +16,7 @@ const shapes = new EventShapes();
 let vox;
 
 before(async () => {
-  vox = await startVox({ env: { VOX_PROFILE: 'fast' } });
+  vox = await startVox({ env: { VOX_PROFILE: 'default' } });
 });
 after(async () => {
   assert.equal(await vox.stop(), 0, 'vox shuts down cleanly');
@@ -66,8 +67,8 @@ async function weatherAgent() {
   });
   const agent = new RealtimeAgent({
     name: 'Weather assistant',
-    instructions: 'You are a friendly voice assistant. Answer in one or two short sentences. ' +
-      'For questions about the weather, call the get_weather tool.',
+    instructions: 'You are a helpful voice assistant. When the user asks about the weather, use the ' +
+      'get_weather tool to look it up, then answer in one short sentence.',
     tools: [getWeather],
   });
   const session = new RealtimeSession(agent, { transport: 'websocket' });
