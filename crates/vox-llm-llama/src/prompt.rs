@@ -144,7 +144,8 @@ fn tool_json(tool: &ToolSpec) -> Value {
 }
 
 /// Small models with tools in view call one for every question ("What is the capital of
-/// Italy?" -> get_weather): measured with bench/llm/tool_call_forms.py, this line halves that.
+/// Italy?" -> get_weather). With this line, qwen2.5-coder-1.5b answered 10 of the 12 questions
+/// of bench/llm/tool_call_forms.py that need no tool in words at temperature 0 (8 without it).
 const CALL_ONLY_WHEN_NEEDED: &str = "Call a function only when the request needs what it does; \
     otherwise answer directly, without calling any function.";
 
