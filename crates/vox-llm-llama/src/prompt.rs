@@ -289,7 +289,10 @@ mod tests {
             .unwrap();
         assert_eq!(
             prompt.text,
-            "TOOLS:get_weather;[user]Weather?[assistant]<call get_weather {\"city\": \"Oslo\"}>[tool]sunny[assistant]"
+            format!(
+                "TOOLS:get_weather;[system]{CALL_ONLY_WHEN_NEEDED}[user]Weather?[assistant]\
+                 <call get_weather {{\"city\": \"Oslo\"}}>[tool]sunny[assistant]"
+            )
         );
     }
 
