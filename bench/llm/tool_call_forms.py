@@ -210,7 +210,8 @@ async def ask_realtime(url: str, key: str, case: Case, temperature: float) -> An
     tools = [{"type": "function", **tool} for tool in TOOLS]
     session = {"type": "realtime", "instructions": SYSTEM, "output_modalities": ["text"], "tools": tools,
                "tool_choice": "auto", "max_output_tokens": 120, "audio": {"input": {"turn_detection": None}}}
-    async with websockets.connect(f"{url}/v1/realtime?model=gpt-realtime", max_size=None,
+    socket_url = url.replace("http", "ws", 1)
+    async with websockets.connect(f"{socket_url}/v1/realtime?model=gpt-realtime", max_size=None,
                                   additional_headers={"Authorization": f"Bearer {key}"}) as ws:
         await ws.send(json.dumps({"type": "session.update", "session": session}))
         for item in realtime_items(case):
