@@ -169,13 +169,7 @@ fn describe_tools_in_system_message(messages: &mut Vec<Value>, tools: &[ToolSpec
         "</tools>\nTo call one, answer only with:\n<tool_call>\n{\"name\": <function name>, \
          \"arguments\": <arguments as a JSON object>}\n</tool_call>",
     );
-    match messages.first_mut() {
-        Some(first) if first["role"] == "system" => {
-            let existing = first["content"].as_str().unwrap_or_default().to_string();
-            first["content"] = Value::String(format!("{existing}\n\n{text}"));
-        }
-        _ => messages.insert(0, json!({"role": "system", "content": text})),
-    }
+    add_to_system_message(messages, &text);
 }
 
 /// `tool_choice: required` or a named function: the answer is started as a call so the model can

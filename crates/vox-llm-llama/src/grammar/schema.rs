@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-/// Keywords whose meaning a context-free grammar of JSON cannot enforce.
+/// Keywords whose meaning a context-free grammar of JSON cannot enforce. The door refuses the
+/// same list first (`vox_protocol::chat::tools`, which engines do not depend on): this check
+/// keeps any other caller of the engine from decoding without a rule it asked for.
 const UNSUPPORTED: [&str; 10] = [
     "pattern",
     "patternProperties",

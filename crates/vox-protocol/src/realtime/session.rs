@@ -330,12 +330,7 @@ impl SessionConfig {
                 "output_modalities": [self.modality_name()],
                 "instructions": self.instructions,
                 "audio": {
-                    "input": {
-                        "format": self.input_format.to_ga(),
-                        "transcription": self.transcription,
-                        "noise_reduction": self.noise_reduction,
-                        "turn_detection": turn_detection,
-                    },
+                    "input": self.input_json(turn_detection),
                     "output": {
                         "format": self.output_format.to_ga(),
                         "voice": self.voice,
@@ -378,19 +373,22 @@ impl SessionConfig {
             "object": "realtime.transcription_session",
             "id": self.id,
             "expires_at": self.expires_at,
-            "audio": {
-                "input": {
-                    "format": self.input_format.to_ga(),
-                    "transcription": self.transcription,
-                    "noise_reduction": self.noise_reduction,
-                    "turn_detection": turn_detection,
-                },
-            },
+            "audio": {"input": self.input_json(turn_detection)},
         });
         if let Some(include) = self.echoed.get("include") {
             value["include"] = include.clone();
         }
         value
+    }
+
+    /// GA's `audio.input`, the same in both kinds of session.
+    fn input_json(&self, turn_detection: Value) -> Value {
+        json!({
+            "format": self.input_format.to_ga(),
+            "transcription": self.transcription,
+            "noise_reduction": self.noise_reduction,
+            "turn_detection": turn_detection,
+        })
     }
 
     fn with_echoed(&self, mut value: Value) -> Value {
