@@ -120,26 +120,11 @@ impl LazyCalls {
     /// sampler to decode the rest of the call with. `None` means: sample the words as usual.
     pub fn begin_call(&mut self, context: &LlamaContext, index: i32) -> Option<(LlamaToken, LlamaSampler)> {
         self.call_sampler.as_ref()?;
-        let logits = context.get_logits_ith(index);
-        let chance = probability_of(logits, self.trigger);
-        if chance > 0.02 {
-            tracing::debug!(chance, "a tool call was in question");
-        }
-        if most_likely(logits) != Some(self.trigger) {
+        if most_likely(context.get_logits_ith(index)) != Some(self.trigger) {
             return None;
         }
         Some((self.trigger, self.call_sampler.take()?))
     }
-}
-
-/// The softmax probability of `token`.
-fn probability_of(logits: &[f32], token: LlamaToken) -> f32 {
-    let Some(&at) = logits.get(token.0 as usize) else {
-        return 0.0;
-    };
-    let top = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let total: f32 = logits.iter().map(|l| (l - top).exp()).sum();
-    (at - top).exp() / total
 }
 
 /// The calls since the caller's message before the last: their results answer this message and

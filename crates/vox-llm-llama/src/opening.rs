@@ -52,17 +52,17 @@ pub fn classify(text: &str, declared: &[String]) -> Opening {
             return Opening::Call;
         }
     }
-    match literal(rest, "\"name\"") {
+    match rest.strip_prefix("\"name\"") {
         Some(after) => rest = after.trim_start(),
         None if is_prefix(rest, &["\"name\"", "\"function\"", "\"type\""]) => return Opening::Undecided,
         None => return Opening::Words,
     }
-    match literal(rest, ":") {
+    match rest.strip_prefix(':') {
         Some(after) => rest = after.trim_start(),
         None if rest.is_empty() => return Opening::Undecided,
         None => return Opening::Words,
     }
-    match literal(rest, "\"") {
+    match rest.strip_prefix('"') {
         Some(after) => rest = after,
         None if rest.is_empty() => return Opening::Undecided,
         None => return Opening::Words,
@@ -73,10 +73,6 @@ pub fn classify(text: &str, declared: &[String]) -> Opening {
         None if declared.iter().any(|d| d.starts_with(rest)) => Opening::Undecided,
         None => Opening::UnknownCall,
     }
-}
-
-fn literal<'a>(text: &'a str, literal: &str) -> Option<&'a str> {
-    text.strip_prefix(literal)
 }
 
 fn is_prefix(text: &str, of: &[&str]) -> bool {
