@@ -19,6 +19,8 @@ before(async () => {
   vox = await startVox({ env: { VOX_PROFILE: 'default' } });
 });
 after(async () => {
+  // Known bug (see test_agents_sdk.py): stopping inside a decoding step crashes the exit.
+  await sleep(3000);
   assert.equal(await vox.stop(), 0, 'vox shuts down cleanly');
 });
 
