@@ -158,7 +158,11 @@ def chat_requests(page: Page) -> list[dict]:
     return bodies
 
 
-def error_text(page: Page, timeout_ms: int = 30_000) -> str:
+def error_text(page: Page, timeout_ms: int = 30_000, containing: str | None = None) -> str:
+    """The page's alert once visible; with `containing`, once it says that (an earlier alert,
+    such as the keyless page's 401 before the key is entered, may show first)."""
     alert = page.get_by_role("alert")
+    if containing is not None:
+        alert = alert.filter(has_text=containing)
     alert.wait_for(state="visible", timeout=timeout_ms)
     return alert.inner_text()

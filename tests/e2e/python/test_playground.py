@@ -362,7 +362,7 @@ def test_a_busy_server_says_when_to_retry(browser):
         server = start_server(home, "--caller-requests-per-minute", "2", env={"VOX_API_KEYS": API_KEY})
         try:
             page = open_playground(browser, server.url, API_KEY)
-            text = error_text(page)
+            text = error_text(page, containing="429")
             assert "429" in text and "Try again in" in text, text
             page.context.close()
         finally:
