@@ -467,8 +467,12 @@ impl Config {
         }
         for d in &self.deployments {
             text += &format!(
-                "\n[deployments.{}]\nprofile = \"{}\"\nrequire_audio = {}\naliases = {:?}\n",
-                d.name, d.profile, d.require_audio, d.aliases
+                "\n[deployments.{}]\nprofile = \"{}\"\nrequire_audio = {}\naliases = {:?}\nspoken_style = {:?}\n",
+                d.name,
+                d.profile,
+                d.require_audio,
+                d.aliases,
+                d.spoken_style().unwrap_or_default()
             );
         }
         text

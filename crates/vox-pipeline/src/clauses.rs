@@ -66,7 +66,9 @@ impl ClauseSplitter {
                 words += 1;
             }
             previous_space = c.is_whitespace();
-            let sentence_end = SENTENCE_MARKS.contains(&c) && (followed_by_space || c == '\n');
+            let sentence_end = SENTENCE_MARKS.contains(&c)
+                && (followed_by_space || c == '\n')
+                && !only_an_item_number(&text[..after]);
             let clause_end = CLAUSE_MARKS.contains(&c) && followed_by_space;
             if !self.emitted_any {
                 let eager_end =
@@ -92,6 +94,15 @@ impl ClauseSplitter {
         }
         None
     }
+}
+
+/// "1." opening a list item: the item's words belong to its clause (alone, the number would
+/// be a clause of its own, and the voice's front end could not tell it from an answer "1.").
+fn only_an_item_number(clause: &str) -> bool {
+    clause
+        .trim()
+        .strip_suffix('.')
+        .is_some_and(|number| (1..=3).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn ends_phrase(text: &str) -> bool {
@@ -175,6 +186,15 @@ mod tests {
         assert_eq!(splitter.push("000 dogs"), Vec::<String>::new());
         let mut splitter = ClauseSplitter::default();
         assert_eq!(splitter.push("Dr."), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_list_item_keeps_its_number() {
+        let out = split(&["Tips:\n\n1.", " Boil the water.\n2. Add the tea.\n"]);
+        assert_eq!(
+            out,
+            vec!["Tips:", "\n\n1. Boil the water.", "\n2. Add the tea.", "\n"]
+        );
     }
 
     #[test]

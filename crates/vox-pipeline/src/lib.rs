@@ -8,13 +8,17 @@
 
 pub mod clauses;
 pub mod error;
+pub mod for_the_ear;
 pub mod hearing;
 pub mod output_rate;
 pub mod spoken;
+pub mod spoken_style;
 pub mod turn_detection;
 
 pub use error::PipelineError;
+pub use for_the_ear::{ForTheEar, for_the_ear};
 pub use hearing::{Heard, hear};
 pub use output_rate::{OUTPUT_RATE, ToOutputRate};
 pub use spoken::{AnswerEvent, Ending, SpokenAnswer, SpokenClause, Summary, Timings, Voice};
+pub use spoken_style::{DEFAULT_SPOKEN_STYLE, tell_it_is_speaking};
 pub use turn_detection::{TurnDetector, TurnEvent, TurnSettings};

@@ -91,6 +91,10 @@ pub struct Deployment {
     /// Other names it answers to in a request's `model`.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// What the language model is told when its answer is spoken: unset is
+    /// [`vox_pipeline::DEFAULT_SPOKEN_STYLE`], `""` tells it nothing.
+    #[serde(default)]
+    pub spoken_style: Option<String>,
 }
 
 fn default_profile() -> String {
@@ -112,6 +116,7 @@ impl Deployment {
                 .iter()
                 .map(|a| a.to_string())
                 .collect(),
+            spoken_style: None,
         }
     }
 
@@ -125,6 +130,7 @@ impl Deployment {
                 .iter()
                 .map(|a| a.to_string())
                 .collect(),
+            spoken_style: None,
         }
     }
 
@@ -138,6 +144,16 @@ impl Deployment {
                 .iter()
                 .map(|a| a.to_string())
                 .collect(),
+            spoken_style: None,
+        }
+    }
+
+    /// The text put before the caller's system message when an answer is spoken, if any.
+    pub fn spoken_style(&self) -> Option<&str> {
+        match self.spoken_style.as_deref() {
+            None => Some(vox_pipeline::DEFAULT_SPOKEN_STYLE),
+            Some(style) if style.trim().is_empty() => None,
+            Some(style) => Some(style),
         }
     }
 

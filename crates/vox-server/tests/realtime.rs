@@ -22,14 +22,16 @@ type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStre
 struct Running {
     url: String,
     voice: Arc<ToneVoice>,
+    chat: Arc<ScriptedChat>,
     _server: tokio::task::JoinHandle<()>,
 }
 
 async fn start(chat: ScriptedChat, voice: ToneVoice) -> Running {
     let voice = Arc::new(voice);
+    let chat = Arc::new(chat);
     let engines = EngineSet {
         transcriber: Some(Arc::new(ScriptedTranscriber::hearing("What time is it?", "en"))),
-        chat: Some(Arc::new(chat)),
+        chat: Some(chat.clone()),
         synthesizer: Some(voice.clone()),
         vad: Some(Arc::new(LoudnessVad)),
     };
@@ -51,6 +53,7 @@ async fn start(chat: ScriptedChat, voice: ToneVoice) -> Running {
     Running {
         url,
         voice,
+        chat,
         _server: task,
     }
 }
@@ -368,6 +371,42 @@ async fn an_out_of_band_response_answers_its_own_input_and_leaves_the_conversati
     .await;
     let error = until(&mut socket, "error").await.pop().unwrap().1;
     assert_eq!(error["error"]["param"], "response.input[0].id");
+}
+
+#[tokio::test]
+async fn an_answer_in_audio_is_told_it_is_heard_before_the_sessions_instructions() {
+    let server = start(ScriptedChat::saying("Arr."), ToneVoice::default()).await;
+    let mut socket = connect(&server.url).await;
+    until(&mut socket, "session.created").await;
+    send(
+        &mut socket,
+        json!({"type": "session.update", "session": {"type": "realtime", "instructions": "Be a pirate."}}),
+    )
+    .await;
+    until(&mut socket, "session.updated").await;
+    send(
+        &mut socket,
+        json!({"type": "conversation.item.create", "item": {"type": "message", "role": "user",
+               "content": [{"type": "input_text", "text": "Hello"}]}}),
+    )
+    .await;
+    send(&mut socket, json!({"type": "response.create"})).await;
+    until(&mut socket, "response.done").await;
+    send(
+        &mut socket,
+        json!({"type": "response.create", "response": {"output_modalities": ["text"]}}),
+    )
+    .await;
+    until(&mut socket, "response.done").await;
+    let jobs = server.chat.jobs.lock().unwrap();
+    assert_eq!(
+        jobs[0].turns[0].text,
+        format!("{}\n\nBe a pirate.", vox_pipeline::DEFAULT_SPOKEN_STYLE)
+    );
+    assert_eq!(
+        jobs[1].turns[0].text, "Be a pirate.",
+        "a text answer is not told to speak"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,7 @@
 //! Spoken answers through the real router with scripted engines (`vox-scripted`): the stream's
 //! chunk order, a client leaving mid-answer, a busy model, a voice refusing mid-answer, tool
-//! calls beside audio, the next turn by audio id, and a deployment on another profile.
+//! calls beside audio, the next turn by audio id, a deployment on another profile, the spoken
+//! style the model is told of, and markdown kept from the voice but not from the transcript.
 
 mod common;
 
@@ -15,8 +16,9 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use vox_engine::EngineSet;
-use vox_engine::chat::ToolCall;
+use vox_engine::chat::{ChatRole, ToolCall};
 use vox_scripted::{ScriptedChat, ToneVoice};
+use vox_server::ServerSettings;
 
 const SAID: &str = "Yes, golden retrievers are gentle. They love children and learn fast.";
 
@@ -265,7 +267,11 @@ async fn the_next_turn_refers_to_the_answer_by_its_audio_id() {
     let second = server.post_json("/v1/chat/completions", Some(KEY), &next).await;
     assert_eq!(second.status, StatusCode::OK, "{}", second.text);
     let jobs = chat.jobs.lock().unwrap();
-    let assistant = &jobs[1].turns[1];
+    let assistant = jobs[1]
+        .turns
+        .iter()
+        .find(|turn| turn.role == vox_engine::chat::ChatRole::Assistant)
+        .expect("the earlier answer is in the prompt");
     assert_eq!(
         assistant.text, SAID,
         "the stored transcript stands in for the audio"
@@ -359,4 +365,133 @@ async fn a_spoken_answer_is_measured_stage_by_stage_on_metrics() {
         assert!(metrics.contains(counted), "no `{counted}` in\n{metrics}");
     }
     assert!(!metrics.contains("vox_answers_cancelled_total{"), "{metrics}");
+}
+
+fn server_with_chat(
+    chat: Arc<ScriptedChat>,
+    voice: Arc<ToneVoice>,
+    deployments: Vec<vox_server::Deployment>,
+) -> TestServer {
+    let engines = EngineSet {
+        transcriber: None,
+        chat: Some(chat),
+        synthesizer: Some(voice),
+        vad: None,
+    };
+    server_with_engines(
+        true,
+        ServerSettings {
+            deployments,
+            ..settings()
+        },
+        engines,
+    )
+}
+
+/// The system text of the first job the model was given ("" without one).
+fn system_text(chat: &ScriptedChat) -> String {
+    let jobs = chat.jobs.lock().unwrap();
+    let first = &jobs.last().expect("a job").turns[0];
+    match first.role {
+        ChatRole::System => first.text.clone(),
+        _ => String::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_spoken_answer_is_told_it_is_heard_and_the_callers_system_message_comes_last() {
+    let chat = Arc::new(ScriptedChat::saying(SAID));
+    let server = server_with_chat(
+        chat.clone(),
+        Arc::new(ToneVoice::default()),
+        settings().deployments,
+    );
+    let plain = server
+        .post_json("/v1/chat/completions", Some(KEY), &spoken_request())
+        .await;
+    assert_eq!(plain.status, StatusCode::OK, "{}", plain.text);
+    assert_eq!(system_text(&chat), vox_pipeline::DEFAULT_SPOKEN_STYLE);
+
+    let mut theirs = spoken_request();
+    theirs["messages"] = json!([
+        {"role": "developer", "content": "Answer with a numbered list."},
+        {"role": "user", "content": "Name three dogs."},
+    ]);
+    server.post_json("/v1/chat/completions", Some(KEY), &theirs).await;
+    let system = system_text(&chat);
+    assert!(system.starts_with(vox_pipeline::DEFAULT_SPOKEN_STYLE), "{system}");
+    assert!(system.ends_with("Answer with a numbered list."), "{system}");
+
+    let text_only = json!({"model": "vox-text", "messages": [{"role": "user", "content": "Hi"}]});
+    let answered = server
+        .post_json("/v1/chat/completions", Some(KEY), &text_only)
+        .await;
+    assert_eq!(answered.status, StatusCode::OK, "{}", answered.text);
+    assert_eq!(system_text(&chat), "", "a written answer is not told to speak");
+}
+
+#[tokio::test]
+async fn a_deployment_replaces_the_spoken_style_or_turns_it_off() {
+    let chat = Arc::new(ScriptedChat::saying(SAID));
+    let with_style = |name: &str, style: &str| vox_server::Deployment {
+        name: name.into(),
+        aliases: vec![],
+        spoken_style: Some(style.into()),
+        ..vox_server::Deployment::default_deployment()
+    };
+    let deployments = vec![
+        with_style("pirate", "Talk like a pirate."),
+        with_style("plain", ""),
+    ];
+    let server = server_with_chat(chat.clone(), Arc::new(ToneVoice::default()), deployments);
+    let mut request = spoken_request();
+    request["model"] = json!("pirate");
+    server
+        .post_json("/v1/chat/completions", Some(KEY), &request)
+        .await;
+    assert_eq!(system_text(&chat), "Talk like a pirate.");
+    request["model"] = json!("plain");
+    let answered = server
+        .post_json("/v1/chat/completions", Some(KEY), &request)
+        .await;
+    assert_eq!(answered.status, StatusCode::OK, "{}", answered.text);
+    assert_eq!(system_text(&chat), "");
+}
+
+#[tokio::test]
+async fn markdown_is_in_the_transcript_but_never_reaches_the_voice() {
+    let written = "**Yes!** Three reasons:\n\n1. They are *gentle*.\n2. They learn fast\n- See https://www.akc.org/dogs 🐶\n";
+    let voice = Arc::new(ToneVoice::default());
+    let chat = Arc::new(ScriptedChat::saying(written));
+    let server = server_with_chat(chat, voice.clone(), settings().deployments);
+    let answer = server
+        .post_json("/v1/chat/completions", Some(KEY), &spoken_request())
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(
+        answer.body["choices"][0]["message"]["audio"]["transcript"],
+        written
+    );
+    let heard: Vec<String> = voice
+        .spoken
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|job| job.text.clone())
+        .collect();
+    let heard = heard.join(" ");
+    for mark in ["*", "1.", "2.", "- ", "https", "www", "/", "🐶"] {
+        assert!(!heard.contains(mark), "the voice was given {mark:?}: {heard:?}");
+    }
+    for words in [
+        "Yes!",
+        "They are gentle.",
+        "They learn fast.",
+        "akc dot org slash dogs",
+    ] {
+        assert!(
+            heard.contains(words),
+            "the voice did not say {words:?}: {heard:?}"
+        );
+    }
 }

@@ -10,6 +10,7 @@ use vox_engine::speech::SpeechJob;
 use super::record::Record;
 use super::{AnswerEvent, ChatStream, Ending, Voice};
 use crate::clauses::ClauseSplitter;
+use crate::for_the_ear::ForTheEar;
 use crate::{OUTPUT_RATE, PipelineError, ToOutputRate};
 
 pub async fn run(
@@ -104,7 +105,8 @@ async fn write(
 }
 
 /// Speaks clauses in order; each clause's text goes out just before its audio, so a reader
-/// showing the transcript stays in step with what is heard.
+/// showing the transcript stays in step with what is heard. A clause with nothing to say (a
+/// list marker, a code fence) is still part of the transcript.
 async fn speak(
     mut clauses: mpsc::UnboundedReceiver<String>,
     voice: &mut Voice,
@@ -112,11 +114,17 @@ async fn speak(
     record: &Record,
 ) -> Result<(), PipelineError> {
     let mut to_output_rate = ToOutputRate::default();
+    let mut ear = ForTheEar::default();
     while let Some(clause) = clauses.recv().await {
+        // The transcript keeps the model's words; the voice says them as a person would.
+        let said = ear.clause(&clause);
         record.clause(&clause);
-        let _ = out.send(AnswerEvent::Clause(clause.clone())).await;
+        let _ = out.send(AnswerEvent::Clause(clause)).await;
+        if !said.chars().any(char::is_alphanumeric) {
+            continue;
+        }
         let job = SpeechJob {
-            text: clause,
+            text: said,
             voice: voice.profile.clone(),
             speed: 1.0,
             language: voice.language.clone(),

@@ -42,6 +42,7 @@ pub async fn respond(
     model: String,
     request: ValidChatRequest,
     history: AudioHistory,
+    spoken_style: Option<&str>,
 ) -> Result<Response, ApiError> {
     // Undecodable audio is the client's error (400) whatever the engines: decode before all else.
     let decoded_audio = audio_input::decode_chat_inputs(state, &request).await?;
@@ -53,7 +54,12 @@ pub async fn respond(
         .audio_output
         .is_some()
         .then(|| state.spoken_answers().admit());
-    let conversation = conversation::build(state, &history, &engines, &request, decoded_audio).await?;
+    let mut conversation = conversation::build(state, &history, &engines, &request, decoded_audio).await?;
+    if request.audio_output.is_some()
+        && let Some(style) = spoken_style
+    {
+        vox_pipeline::tell_it_is_speaking(&mut conversation.job.turns, style);
+    }
     let asked_at = Instant::now();
     let rest = engines::refusal_first(engines.chat.generate(conversation.job)).await?;
     let spoken = request.audio_output.is_some();

@@ -151,6 +151,7 @@ async fn prepare(
         transcription: query
             .get("intent")
             .is_some_and(|intent| intent == "transcription"),
+        spoken_style: deployment.spoken_style().map(str::to_string),
     })
 }
 

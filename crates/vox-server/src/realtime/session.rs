@@ -92,6 +92,8 @@ pub struct Setup {
     pub subprotocol: bool,
     /// `?intent=transcription`: a session that only transcribes.
     pub transcription: bool,
+    /// The deployment's word to the model when it answers in audio.
+    pub spoken_style: Option<String>,
 }
 
 pub async fn run(socket: WebSocket, setup: Setup) {
@@ -172,6 +174,7 @@ struct Session {
     _held: crate::auth::limits::Held,
     state: AppState,
     engines: Engines,
+    spoken_style: Option<String>,
     dialect: Dialect,
     out: Outbox,
     config: SessionConfig,
@@ -214,6 +217,7 @@ impl Session {
             _held: setup.held,
             state: setup.state,
             engines: setup.engines,
+            spoken_style: setup.spoken_style,
             dialect: setup.dialect,
             out: Outbox(out),
             config,
@@ -1042,7 +1046,10 @@ impl Session {
             };
         crate::engines::admit(&self.state, expected).map_err(RealtimeError::from)?;
         let asked_at = Instant::now();
-        let job = conversation::chat_job(&config, items);
+        let mut job = conversation::chat_job(&config, items);
+        if spoken && let Some(style) = &self.spoken_style {
+            vox_pipeline::tell_it_is_speaking(&mut job.turns, style);
+        }
         let chat = self.engines.chat.generate(job);
         let id = new_response_id();
         let running = match profile {

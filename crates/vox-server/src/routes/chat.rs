@@ -44,7 +44,8 @@ pub async fn create(
     let history = audio_history(&state, &context, &request).await?;
     let model = request.model.clone().unwrap_or_else(|| deployment.name.clone());
     let engines = state.engines_for(deployment);
-    chat::respond(&state, engines, &context, model, request, history).await
+    let spoken_style = deployment.spoken_style();
+    chat::respond(&state, engines, &context, model, request, history, spoken_style).await
 }
 
 /// The transcript behind every assistant `audio.id`, which must be this caller's and still

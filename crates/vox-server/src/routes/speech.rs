@@ -63,7 +63,8 @@ pub async fn create(
         .ok_or_else(|| ApiError::internal("a validated voice left the catalog"))?;
     let input_chars = request.input.chars().count();
     let chunks = synthesizer.synthesize(SpeechJob {
-        text: request.input,
+        // Markdown and symbols are said as a person would, as in a spoken chat answer.
+        text: vox_pipeline::for_the_ear(&request.input),
         voice,
         speed: request.speed,
         language: None,

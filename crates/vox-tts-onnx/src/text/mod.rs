@@ -21,7 +21,8 @@ pub fn pieces(text: &str, language: Language) -> Vec<String> {
         // espeak-ng reads numbers in these languages itself.
         _ => text.to_string(),
     };
-    segment::pieces(&strip_markup(&text))
+    // Markdown was turned into speech upstream (`vox_pipeline::for_the_ear`).
+    segment::pieces(&text)
 }
 
 /// IPA of one piece in espeak-ng's `voice` (`en-us`, `en-gb`, `fr`...), punctuation put back
@@ -56,18 +57,6 @@ fn push_run(out: &mut String, run: &mut String, voice: &str) -> Result<(), Strin
     Ok(())
 }
 
-/// Markdown that language models like to write (`**bold**`, `# headings`, `- lists`, code
-/// ticks) is not read aloud.
-fn strip_markup(text: &str) -> String {
-    text.lines()
-        .map(|line| {
-            let line = line.trim_start_matches(['#', '>', '-', '*', ' ']);
-            line.replace(['*', '`', '_', '#'], "")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,14 +67,6 @@ mod tests {
         assert!(ipa.contains(','), "{ipa}");
         assert!(ipa.ends_with('!'), "{ipa}");
         assert!(ipa.contains("wˈɜːld"), "{ipa}");
-    }
-
-    #[test]
-    fn markup_is_not_read() {
-        assert_eq!(
-            pieces("**Yes!** Dogs are `great`.", Language::English),
-            vec!["Yes!", "Dogs are great."]
-        );
     }
 
     #[test]
