@@ -117,3 +117,30 @@ ensure_test_clients() {
     echo "$node_pins" >tests/e2e/node/node_modules/.pins
   fi
 }
+
+# faster-whisper, the independent recogniser the listening benchmarks hear Vox with.
+ensure_bench_recogniser() {
+  if ! .venv-bench/bin/python -c 'import faster_whisper, numpy' 2>/dev/null; then
+    step "installing faster-whisper (the independent recogniser) into .venv-bench"
+    python3 -m venv .venv-bench
+    .venv-bench/bin/pip install -q -r bench/tts/requirements.txt
+  fi
+}
+
+# Starts the built vox on a free local port for a benchmark (stopped when the script exits) and
+# sets BENCH_URL once it is ready.
+start_bench_vox() {
+  local models="$1" profile="$2" port
+  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  VOX_HOME="$(mktemp -d)" target/release/vox serve --addr "127.0.0.1:$port" --models-dir "$models" \
+    --profile "$profile" >/tmp/vox-bench.log 2>&1 &
+  BENCH_VOX_PID=$!
+  trap 'kill $BENCH_VOX_PID 2>/dev/null' EXIT
+  BENCH_URL="http://127.0.0.1:$port"
+  for _ in $(seq 300); do
+    curl -sf "$BENCH_URL/readyz" >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  echo "vox did not become ready; see /tmp/vox-bench.log" >&2
+  return 1
+}

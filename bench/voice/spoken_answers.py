@@ -50,9 +50,10 @@ QUESTIONS = [
 MARKDOWN = re.compile(
     r"(?m)^\s*(?:[-*+•]|\d+[.)])\s|\*\*|__|^#{1,6}\s|`|^\s*\|.*\|\s*$|\]\(|^\s*>\s"
 )
-# What a listener hears when a symbol is read aloud.
+# What a listener hears when a symbol is read aloud (counted only when the answer's own words
+# do not say it: "a dash of salt" is no symbol).
 SYMBOL_WORDS = re.compile(
-    r"\b(asterisks?|stars?|hashtags?|hash|pound signs?|bullets?|backticks?|back ticks?|underscores?|"
+    r"\b(asterisks?|hashtags?|hash|pound signs?|bullets?|backticks?|back ticks?|underscores?|"
     r"slash(?:es)?|pipe|dash(?:es)?|hyphens?|tilde|emoji|smiley|number sign)\b",
     re.I,
 )
@@ -103,16 +104,43 @@ def hear(model: WhisperModel, samples: np.ndarray, rate: int) -> str:
     return " ".join(segment.text.strip() for segment in segments)
 
 
+def heard_symbols(text: str, heard: str) -> list[str]:
+    written = {word.lower() for word in re.findall(r"[a-z]+", text, re.I)}
+    return [word for word in SYMBOL_WORDS.findall(heard) if word.lower() not in written]
+
+
+def heard_markers(heard: str) -> list[str]:
+    """A number said alone as a sentence ("... tea. 2. Steep it"): a list read out."""
+    return HEARD_LIST_MARKER.findall(heard)
+
+
+def rescore(log: str) -> int:
+    """Counts again from a verbose run's log (its texts and hearings), with today's rules."""
+    lines = open(log, encoding="utf-8").read().splitlines()
+    pairs = [(eval(a.split("text:", 1)[1]), eval(b.split("heard:", 1)[1]))  # noqa: S307 - our own log
+             for a, b in zip(lines, lines[1:]) if a.strip().startswith("text:") and b.strip().startswith("heard:")]
+    markdown = sum(bool(MARKDOWN.search(text)) for text, _ in pairs)
+    symbols = sum(len(heard_symbols(text, heard)) for text, heard in pairs)
+    markers = sum(len(heard_markers(heard)) for _, heard in pairs)
+    print(f"{log}: {len(pairs)} answers, markdown {markdown}, symbol words {symbols}, list markers {markers}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--whisper", required=True, help="a CTranslate2 Whisper directory (Vox's whisper-base)")
+    parser.add_argument("--rescore", metavar="LOG", help="count again from a verbose run's log, then stop")
+    parser.add_argument("--url")
+    parser.add_argument("--whisper", help="a CTranslate2 Whisper directory (Vox's whisper-base)")
     parser.add_argument("--key")
     parser.add_argument("--voice", default="alloy")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--questions", type=int, default=len(QUESTIONS))
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
+    if args.rescore:
+        return rescore(args.rescore)
+    if not (args.url and args.whisper):
+        parser.error("--url and --whisper are needed for a run")
     recogniser = WhisperModel(args.whisper, device="cpu", compute_type="int8", cpu_threads=2)
 
     durations, with_markdown, symbols, markers = [], 0, 0, 0
@@ -123,16 +151,16 @@ def main() -> int:
         secs = len(samples) / rate
         heard = hear(recogniser, samples, rate)
         markdown = bool(MARKDOWN.search(answer["text"]))
-        heard_symbols = SYMBOL_WORDS.findall(heard)
-        heard_markers = HEARD_LIST_MARKER.findall(heard)
+        symbols_heard = heard_symbols(answer["text"], heard)
+        markers_heard = heard_markers(heard)
         durations.append(secs)
         with_markdown += markdown
-        symbols += len(heard_symbols)
-        markers += len(heard_markers)
-        print(f"{number:>2} {secs:7.1f} {'yes' if markdown else 'no':>3} {len(heard_symbols):>3} "
-              f"{len(heard_markers):>4}  {question}")
+        symbols += len(symbols_heard)
+        markers += len(markers_heard)
+        print(f"{number:>2} {secs:7.1f} {'yes' if markdown else 'no':>3} {len(symbols_heard):>3} "
+              f"{len(markers_heard):>4}  {question}")
         if args.verbose:
-            print(f"   text:  {answer['text']!r}\n   heard: {heard!r}\n   symbols {heard_symbols} markers {heard_markers}")
+            print(f"   text:  {answer['text']!r}\n   heard: {heard!r}\n   symbols {symbols_heard} markers {markers_heard}")
         sys.stdout.flush()
     count = len(durations)
     print(f"\nanswers {count}, voice {args.voice}, seed {args.seed}")
