@@ -592,6 +592,32 @@ mod tests {
     }
 
     #[test]
+    fn a_deployment_sets_its_spoken_style_and_the_check_prints_it() {
+        let file = parse(
+            "home = \"/x\"\n[deployments.quiet]\nspoken_style = \"\"\n\
+             [deployments.phone]\nspoken_style = \"One sentence only.\"\n",
+        );
+        let config = file.resolve().unwrap();
+        let style = |name: &str| {
+            config
+                .deployments
+                .iter()
+                .find(|d| d.name == name)
+                .and_then(|d| d.spoken_style())
+        };
+        let default = style("gpt-4o-audio-preview").unwrap_or_default();
+        assert!(default.starts_with("When you answer in words"), "{default}");
+        assert_eq!(style("quiet"), None);
+        assert_eq!(style("phone"), Some("One sentence only."));
+        let described = config.describe();
+        assert!(described.contains("[deployments.quiet]\nprofile = \"default\"\nrequire_audio = true\naliases = []\nspoken_style = \"\"\n"), "{described}");
+        assert!(
+            described.contains("spoken_style = \"One sentence only.\""),
+            "{described}"
+        );
+    }
+
+    #[test]
     fn tls_takes_a_certificate_and_its_key_from_any_layer() {
         let flags = ServeConfig {
             tls_cert: Some("/etc/vox/cert.pem".into()),

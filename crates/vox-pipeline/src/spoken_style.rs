@@ -6,12 +6,15 @@
 use vox_engine::chat::{ChatRole, ChatTurn};
 
 /// What a deployment tells the model when an answer is spoken, unless it sets its own
-/// `spoken_style` (or `""`, nothing).
-pub const DEFAULT_SPOKEN_STYLE: &str = "Your answer is spoken aloud by a voice, so talk the way a person \
-    talks in conversation: answer in two to four short sentences, then stop. Never use lists, \
+/// `spoken_style` (or `""`, nothing). Its last sentence matters: an earlier wording ("answer in
+/// two to four short sentences, then stop") made qwen2.5-coder-1.5b answer "What is the weather
+/// in Paris?" from nowhere instead of calling the agent's weather tool (0 of 2 calls; 3 of 3
+/// with this one).
+pub const DEFAULT_SPOKEN_STYLE: &str = "When you answer in words, they are spoken aloud by a voice, so \
+    talk the way a person talks in conversation: two to four short sentences. Never use lists, \
     numbered points, headings, bold text, tables, code or emoji; when there are several points, say \
-    them in one flowing sentence. Write numbers, units and symbols the way a person says them. If \
-    asked for detail, stay conversational and brief.";
+    them in one flowing sentence. Write numbers, units and symbols the way a person says them. This is \
+    only about how you phrase an answer: whenever the request needs a function, still call it.";
 
 /// Puts `style` first in the conversation's system text: the caller's own system or developer
 /// message comes after it, so what the caller asks for wins.

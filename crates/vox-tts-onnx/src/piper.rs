@@ -12,8 +12,7 @@ use crate::TtsError;
 pub struct PiperVoice {
     session: Session,
     ids: HashMap<char, i64>,
-    /// Word starts this voice says wrong, and the phonemes it says right instead.
-    word_start_fixes: &'static [(&'static str, &'static str)],
+    fixes: PhonemeFixes,
     pub sample_rate: u32,
     noise_scale: f32,
     length_scale: f32,
@@ -55,32 +54,48 @@ fn length_scale_for(speed: f32) -> f32 {
 const BOS: char = '^';
 const EOS: char = '$';
 
-/// joe turns "l" into "w" before a stressed "ɔː": "Laura" is heard as "wore a", "Lauren" as
-/// "Warren" (0 of 6 tries right, by whisper-base). A doubled "l" holds the onset: 5 of 6 and 5
-/// of 5. Found and checked by ear with `scripts/bench-names`; other onsets ("lˈuː" of Lucy)
-/// got worse when doubled, so only this one is changed.
-const JOE_WORD_START_FIXES: &[(&str, &str)] = &[("lˈɔː", "llˈɔː"), ("lˌɔː", "llˌɔː")];
+/// Phonemes a Piper voice says wrong, made into ones it says right. Found by ear: each form
+/// synthesised five or six times and heard back by whisper-base (noise is sampled, so one
+/// hearing proves nothing); `scripts/bench-names` checks names none of this was tuned on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PhonemeFixes {
+    None,
+    /// joe drops a word's first "l" before "ɔ": "Laura" is heard as "War" or "wore a" (0 of 6
+    /// right), "Lauren" as "Warren", "Laurel" as "Whirl", "Lorenzo" as "Oranzo". A doubled "l"
+    /// holds it (5 of 6, 5 of 5, 5 of 5, 4 of 5). joe also blurs espeak-ng's long "ɔː" before
+    /// "ɹ" ("Florida" heard as "Ford"): the short "ɔɹ" (as misaki's American spelling writes
+    /// it) is heard right 5 of 5. Doubling other onsets made them worse ("Lucy" 2 of 5 -> 0).
+    Joe,
+}
 
-/// The fixes for the Piper model at `model`, by its file name.
-fn word_start_fixes(model: &Path) -> &'static [(&'static str, &'static str)] {
-    let name = model.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    match name.starts_with("en_US-joe-") {
-        true => JOE_WORD_START_FIXES,
-        false => &[],
+impl PhonemeFixes {
+    fn for_model(model: &Path) -> Self {
+        let name = model.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        match name.starts_with("en_US-joe-") {
+            true => Self::Joe,
+            false => Self::None,
+        }
+    }
+
+    fn apply(self, ipa: &str) -> String {
+        match self {
+            Self::None => ipa.to_string(),
+            Self::Joe => ipa
+                .replace("ɔːɹ", "ɔɹ")
+                .split(' ')
+                .map(hold_an_l_before_aw)
+                .collect::<Vec<_>>()
+                .join(" "),
+        }
     }
 }
 
-/// `ipa` with each word that starts with a fix's first phonemes given its second instead.
-fn fix_word_starts(ipa: &str, fixes: &[(&str, &str)]) -> String {
-    ipa.split(' ')
-        .map(|word| {
-            fixes
-                .iter()
-                .find_map(|(wrong, right)| word.strip_prefix(wrong).map(|rest| format!("{right}{rest}")))
-                .unwrap_or_else(|| word.to_string())
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+fn hold_an_l_before_aw(word: &str) -> String {
+    let rest = word.strip_prefix('l').map(|r| r.trim_start_matches(['ˈ', 'ˌ']));
+    match rest {
+        Some(rest) if rest.starts_with('ɔ') => format!("l{word}"),
+        _ => word.to_string(),
+    }
 }
 
 impl PiperVoice {
@@ -105,7 +120,7 @@ impl PiperVoice {
         Ok(Self {
             session,
             ids,
-            word_start_fixes: word_start_fixes(model),
+            fixes: PhonemeFixes::for_model(model),
             sample_rate: config.audio.sample_rate,
             noise_scale: config.inference.noise_scale,
             length_scale: config.inference.length_scale,
@@ -121,7 +136,7 @@ impl PiperVoice {
             return Vec::new();
         };
         let mut out = vec![bos, pad];
-        let ipa = fix_word_starts(ipa, self.word_start_fixes);
+        let ipa = self.fixes.apply(ipa);
         for known in ipa.chars().filter_map(id) {
             out.extend([known, pad]);
         }
@@ -159,14 +174,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn joe_holds_the_l_of_laura() {
-        let fixes = word_start_fixes(Path::new("/m/en_US-joe-medium.onnx"));
+    fn joe_holds_the_l_before_aw_and_shortens_aw_before_r() {
+        let joe = PhonemeFixes::for_model(Path::new("/m/en_US-joe-medium.onnx"));
+        assert_eq!(joe, PhonemeFixes::Joe);
         assert_eq!(
-            fix_word_starts("hɛlˈoʊ, lˈɔːɹə ænd lˈuːsi.", fixes),
-            "hɛlˈoʊ, llˈɔːɹə ænd lˈuːsi."
+            joe.apply("hɛlˈoʊ, lˈɔːɹə ænd lɔːɹˈɛnzoʊ ænd lˈuːsi."),
+            "hɛlˈoʊ, llˈɔɹə ænd llɔɹˈɛnzoʊ ænd lˈuːsi."
         );
-        // Only at a word's start, and only for joe.
-        assert_eq!(fix_word_starts("flˈɔːɹɪdə", fixes), "flˈɔːɹɪdə");
-        assert!(word_start_fixes(Path::new("/m/en_GB-alan-medium.onnx")).is_empty());
+        assert_eq!(joe.apply("flˈɔːɹɪdə pˈɔːl"), "flˈɔɹɪdə pˈɔːl");
+        let other = PhonemeFixes::for_model(Path::new("/m/en_GB-alan-medium.onnx"));
+        assert_eq!(other.apply("lˈɔːɹə"), "lˈɔːɹə");
     }
 }

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +58,21 @@ def vox():
         server = start_server(home, env={"VOX_API_KEYS": f"{API_KEY},{OTHER_KEY}"})
         yield server
         assert stop_server(server) == 0, "vox did not shut down cleanly"
+
+
+@pytest.fixture(scope="session")
+def default_vox():
+    """Vox on the default profile (Qwen2.5-Coder 1.5B, whisper-base, Kokoro): for what the test
+    profile's 135M language model cannot do (pick tools, follow a style)."""
+    with tempfile.TemporaryDirectory() as home:
+        server = start_server(home, env={"VOX_API_KEYS": API_KEY, "VOX_PROFILE": "default"})
+        yield server
+        # Known bug, left to the hardening issue: a stop while the language model's thread is
+        # still inside a decoding step (a barge-in's cancelled answer ends at its next step)
+        # crashes the process exit in llama.cpp's static destructors (SIGSEGV, seen 2 in 5
+        # runs). Let the last step end; the clean exit is still asserted.
+        time.sleep(3)
+        assert stop_server(server) == 0
 
 
 @pytest.fixture(autouse=True)

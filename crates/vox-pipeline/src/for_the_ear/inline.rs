@@ -25,6 +25,7 @@ static EMPHASIS: LazyLock<Regex> = LazyLock::new(|| re(r"\*\*|__|~~|`"));
 static TIMES: LazyLock<Regex> = LazyLock::new(|| re(r"(\d)\s*[*×]\s*(\d)"));
 static NUMBER_SIGN: LazyLock<Regex> = LazyLock::new(|| re(r"#(\d)"));
 static RANGE: LazyLock<Regex> = LazyLock::new(|| re(r"\b(\d+)\s?[-–]\s?(\d+)\b(-\d)?"));
+static FRACTION: LazyLock<Regex> = LazyLock::new(|| re(r"\b([1-9])/([2-8])\b|([½⅓⅔¼¾⅛])"));
 static APPROXIMATELY: LazyLock<Regex> = LazyLock::new(|| re(r"~\s?(\d)"));
 static SPACED_DASH: LazyLock<Regex> = LazyLock::new(|| re(r"\s[-–]\s"));
 static SPACES: LazyLock<Regex> = LazyLock::new(|| re(r"[ \t]{2,}"));
@@ -42,9 +43,10 @@ pub fn speakable(text: &str) -> String {
     let text = EMPHASIS.replace_all(&text, "");
     let text = NUMBER_SIGN.replace_all(&text, "number $1");
     let text = RANGE.replace_all(&text, range);
+    let text = FRACTION.replace_all(&text, fraction);
     let text = APPROXIMATELY.replace_all(&text, "about $1");
     let text = SPACED_DASH.replace_all(&text, ", ");
-    let text = text.replace("and/or", "and or");
+    let text = text.replace("and/or", "and or").replace("24/7", "24 7");
     let text = symbols(&text);
     SPACES.replace_all(&text, " ").into_owned()
 }
@@ -86,6 +88,37 @@ fn range(c: &Captures) -> String {
         return c[0].to_string();
     }
     format!("{from} to {to}")
+}
+
+/// "1/2 cup" -> "one half cup", "¾" -> "three quarters": read as a person says them, not as
+/// "one slash two". Other slashes stay (the voice's own reading).
+fn fraction(c: &Captures) -> String {
+    let (numerator, denominator) = match c.get(3).map(|m| m.as_str()) {
+        Some("½") => (1, 2),
+        Some("⅓") => (1, 3),
+        Some("⅔") => (2, 3),
+        Some("¼") => (1, 4),
+        Some("¾") => (3, 4),
+        Some(_) => (1, 8),
+        None => (c[1].parse().unwrap_or(1), c[2].parse().unwrap_or(2)),
+    };
+    const NUMBERS: [&str; 9] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
+    ];
+    const PARTS: [(&str, &str); 9] = [
+        ("", ""),
+        ("", ""),
+        ("half", "halves"),
+        ("third", "thirds"),
+        ("quarter", "quarters"),
+        ("fifth", "fifths"),
+        ("sixth", "sixths"),
+        ("seventh", "sevenths"),
+        ("eighth", "eighths"),
+    ];
+    let (one, many) = PARTS[denominator];
+    let part = if numerator == 1 { one } else { many };
+    format!("{} {part}", NUMBERS[numerator])
 }
 
 /// Single symbols: emphasis stars and underscores vanish (an underscore inside a name is a

@@ -128,6 +128,11 @@ fn symbols_with_a_spoken_form_get_it() {
     assert_eq!(said("We're #1 - really"), "We're number 1, really.");
     assert_eq!(said("3 * 4 is 12"), "3 times 4 is 12.");
     assert_eq!(said("Bring snacks and/or water"), "Bring snacks and or water.");
+    assert_eq!(
+        said("- 1/2 cup milk\n- ¾ cup flour"),
+        "one half cup milk. three quarters cup flour."
+    );
+    assert_eq!(said("Open 24/7, 9/11 stays"), "Open 24 7, 9/11 stays.");
 }
 
 #[test]
