@@ -6,13 +6,13 @@
 use vox_engine::chat::{ChatRole, ChatTurn};
 
 /// What a deployment tells the model when an answer is spoken, unless it sets its own
-/// `spoken_style` (or `""`, nothing). Its last sentence matters: an earlier wording ("answer in
-/// two to four short sentences, then stop") made qwen2.5-coder-1.5b answer "What is the weather
-/// in Paris?" from nowhere instead of calling the agent's weather tool (0 of 2 calls; 3 of 3
-/// with this one).
+/// `spoken_style` (or `""`, nothing). Its wording was measured (docs/spoken-answers.md): "then
+/// stop" made qwen2.5-coder-1.5b answer "What is the weather like in Paris right now?" from
+/// nowhere instead of calling the agent's weather tool (0 of 5 sessions); without it, and with
+/// the last sentence, 6 of 6 called it.
 pub const DEFAULT_SPOKEN_STYLE: &str = "When you answer in words, they are spoken aloud by a voice, so \
-    talk the way a person talks in conversation: two to four short sentences. Never use lists, \
-    numbered points, headings, bold text, tables, code or emoji; when there are several points, say \
+    talk the way a person talks in conversation: two to four short sentences in all. Never use \
+    lists, numbered points, headings, separate paragraphs, bold text, tables, code or emoji; when there are several points, say \
     them in one flowing sentence. Write numbers, units and symbols the way a person says them. This is \
     only about how you phrase an answer: whenever the request needs a function, still call it.";
 
