@@ -3,6 +3,7 @@
 mod auth_config;
 mod client;
 mod config;
+mod docs_links;
 mod door_config;
 mod engines;
 mod models;

@@ -1,7 +1,7 @@
-//! The README's table of `vox serve` settings, checked against the code: every row's flag and
-//! variable exist, the default it names is the one `--help` states, and where the default is a
-//! number or a name, the one `vox serve` resolves to. The defaults themselves are defined once,
-//! in `vox_server::defaults`.
+//! The table of `vox serve` settings in docs/configuration.md, checked against the code: every
+//! row's flag and variable exist, the default it names is the one `--help` states, and where the
+//! default is a number or a name, the one `vox serve` resolves to. The README's everyday settings
+//! are rows of that table. The defaults themselves are defined once, in `vox_server::defaults`.
 
 #[cfg(test)]
 mod tests {
@@ -10,6 +10,7 @@ mod tests {
     use crate::config::ServeConfig;
     use crate::serve::ServeArgs;
 
+    const CONFIGURATION: &str = include_str!("../../../docs/configuration.md");
     const README: &str = include_str!("../../../README.md");
 
     struct Row {
@@ -21,7 +22,7 @@ mod tests {
     /// `| \`--addr\` | \`VOX_ADDR\` | \`127.0.0.1:8000\` | ... |` rows, backticks dropped.
     fn readme_rows() -> Vec<Row> {
         let cell = |text: &str| text.split(" (").next().unwrap_or_default().replace('`', "");
-        README
+        CONFIGURATION
             .lines()
             .filter(|line| line.starts_with("| `--"))
             .map(|line| {
@@ -43,7 +44,7 @@ mod tests {
         rows.iter()
             .find(|r| r.flag == flag)
             .map(|r| r.default.clone())
-            .unwrap_or_else(|| panic!("the README table has no {flag}"))
+            .unwrap_or_else(|| panic!("docs/configuration.md's table has no {flag}"))
     }
 
     #[test]
@@ -55,7 +56,12 @@ mod tests {
             let arg = command
                 .get_arguments()
                 .find(|a| a.get_long().map(|l| format!("--{l}")) == Some(row.flag.clone()))
-                .unwrap_or_else(|| panic!("{} is in the README but not a flag of vox serve", row.flag));
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{} is in docs/configuration.md but not a flag of vox serve",
+                        row.flag
+                    )
+                });
             let variable = arg.get_env().map(|v| v.to_string_lossy().into_owned());
             assert_eq!(variable.as_deref(), Some(row.variable.as_str()), "{}", row.flag);
             let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
@@ -67,6 +73,18 @@ mod tests {
                 "none" | "off" => assert_eq!(stated, None, "{}: {help}", row.flag),
                 documented => assert_eq!(stated.as_deref(), Some(documented), "{}: {help}", row.flag),
             }
+        }
+    }
+
+    #[test]
+    fn the_readmes_everyday_settings_are_rows_of_the_full_table() {
+        let everyday: Vec<&str> = README.lines().filter(|line| line.starts_with("| `--")).collect();
+        assert!(everyday.len() >= 5, "found {} rows", everyday.len());
+        for row in everyday {
+            assert!(
+                CONFIGURATION.lines().any(|line| line == row),
+                "the README's row differs from docs/configuration.md's: {row}"
+            );
         }
     }
 

@@ -1,4 +1,4 @@
-//! How audio and speech input are counted in `usage` (documented in the README): one token per
+//! How audio and speech input are counted in `usage` (documented in docs/audio.md): one token per
 //! 100 ms of audio heard, one per 50 ms spoken, and one per four characters of text to speak.
 //! OpenAI bills gpt-4o audio at about these rates.
 
