@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 pub enum LineStart<'a> {
-    /// ```` ``` ```` or `~~~`: a code block opens or closes.
+    /// A code fence (three backticks or three tildes): a code block opens or closes.
     Fence,
     /// Nothing to say: a line of code, a rule (`---`), a table's `|---|---|` separator.
     Silent,

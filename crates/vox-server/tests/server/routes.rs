@@ -1,9 +1,7 @@
 //! Every route shape of the contract answers, and the operational endpoints work.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 
 const SHAPES: [(&str, &str); 4] = [
     ("/v1", ""),

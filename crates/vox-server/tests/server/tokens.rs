@@ -2,8 +2,6 @@
 //! is admitted, and every way a token can be wrong is a 401 that says which, in the route's
 //! error shape, never a 500.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -14,7 +12,7 @@ use serde_json::{Value, json};
 use vox_server::auth::jwks::JwksSource;
 use vox_server::auth::{Allow, IssuerConfig, Issuers};
 
-use common::{TestServer, server_with_settings, settings};
+use crate::common::{TestServer, server_with_settings, settings};
 
 const ISSUER: &str = "https://sts.windows.net/00000000-0000-0000-0000-00000000000a/";
 const TENANT: &str = "00000000-0000-0000-0000-00000000000a";
@@ -85,7 +83,7 @@ fn with(claims: Value, change: impl FnOnce(&mut serde_json::Map<String, Value>))
     claims
 }
 
-async fn models_with(server: &TestServer, token: &str) -> common::Reply {
+async fn models_with(server: &TestServer, token: &str) -> crate::common::Reply {
     server.get("/v1/models", Some(token)).await
 }
 
@@ -95,7 +93,10 @@ async fn a_good_token_is_admitted_and_keys_still_work() {
     let server = signer.server();
     let reply = models_with(&server, &signer.sign(&claims())).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    assert_eq!(models_with(&server, common::KEY).await.status, StatusCode::OK);
+    assert_eq!(
+        models_with(&server, crate::common::KEY).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]

@@ -1,9 +1,7 @@
 //! Every error of the door, in the shape each client family expects.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use serde_json::json;
 use vox_store::{AudioRecord, AudioStore, Owner, new_audio_id};
 

@@ -1,9 +1,7 @@
 //! Replays the fuzzers' seeds and every input they found (`tests/fuzz-regressions`) through the
 //! router, as the audio decoder's regressions are replayed: each must stay a clean answer.
 
-mod common;
-
-use common::fuzz_harness::{JSON_ROUTES, MULTIPART_ROUTES, MULTIPART_TYPE, check};
+use crate::common::fuzz_harness::{JSON_ROUTES, MULTIPART_ROUTES, MULTIPART_TYPE, check};
 
 fn inputs(kind: &str) -> Vec<(String, Vec<u8>)> {
     let mut found = Vec::new();

@@ -3,8 +3,7 @@
 //! of the same length whose spectrum and loudness contour follow the reference. The noise
 //! branch is random on both sides, so the comparison is statistical, not sample by sample.
 
-#[path = "../../vox-asr-whisper/tests/support/eval.rs"]
-mod eval;
+use crate::eval;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,8 +1,6 @@
 //! Realtime sessions over a real socket with scripted engines: server turn detection, barge-in,
 //! a full engine queue, and a socket that closes mid-answer.
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -15,7 +13,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use vox_engine::EngineSet;
 use vox_scripted::{LoudnessVad, ScriptedChat, ScriptedTranscriber, ToneVoice};
 
-use common::{KEY, settings};
+use crate::common::{KEY, settings};
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -39,7 +37,7 @@ async fn start(chat: ScriptedChat, voice: ToneVoice) -> Running {
     settings
         .deployments
         .push(vox_server::Deployment::realtime_deployment());
-    let server = common::server_with_engines(true, settings, engines);
+    let server = crate::common::server_with_engines(true, settings, engines);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!(
         "ws://{}/v1/realtime?model=gpt-realtime",

@@ -3,15 +3,13 @@
 //! calls beside audio, the next turn by audio id, a deployment on another profile, the spoken
 //! style the model is told of, and markdown kept from the voice but not from the transcript.
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use crate::common::*;
 use axum::http::StatusCode;
 use base64::Engine as _;
-use common::*;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;

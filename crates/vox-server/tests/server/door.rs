@@ -2,12 +2,10 @@
 //! the connection cap sheds anonymous sockets before keyed callers, and a client that hangs up
 //! mid-body is counted as 499, not as a server error.
 
-mod common;
-
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use vox_server::ServerSettings;

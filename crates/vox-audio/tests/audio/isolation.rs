@@ -1,11 +1,9 @@
 //! Decoding in a child process: inputs that make symphonia abort the process (allocations sized
 //! from forged headers) cost the child, never the caller.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use vox_audio::{AudioError, DecodeLimits, DecodePlace, OutputFormat, decode_in, encode};
 
 /// Generous limits: these tests are about decoding, not about refusing.
@@ -16,7 +14,7 @@ fn isolated() -> DecodePlace {
     DecodePlace::Isolated {
         program: std::env::current_exe().unwrap(),
         args: [
-            "decoding_child",
+            "isolation::decoding_child",
             "--exact",
             "--ignored",
             "--quiet",

@@ -1,8 +1,6 @@
 //! Every output format, encoded by Vox and decoded both by Vox and by ffmpeg.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use vox_audio::{DecodeLimits, OutputFormat, decode, encode, stream_encoder};
 
 /// Generous limits: these tests are about decoding, not about refusing.

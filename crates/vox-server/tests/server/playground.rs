@@ -1,11 +1,9 @@
 //! The chat playground's routes: the page and its files with their policy, what the page is
 //! told at start, and `--no-playground`.
 
-mod common;
-
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::*;
 use vox_server::ServerSettings;
 use vox_server::auth::KeyRing;
 

@@ -2,14 +2,12 @@
 //! certificate, a new certificate after `reload` while the old connections go on, plain HTTP
 //! on the TLS port closed rather than hung, and bad files refused with the file named.
 
-mod common;
-
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper_util::rt::{TokioExecutor, TokioIo};

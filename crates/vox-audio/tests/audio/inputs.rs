@@ -1,10 +1,8 @@
 //! Every input container decodes to the expected duration; broken files give the error.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use vox_audio::{AudioError, DecodeLimits, decode, decode_at, encode};
 
 /// Generous limits: these tests are about decoding, not about refusing.

@@ -1,10 +1,8 @@
 //! Browsers on other origins: preflights on every route family, only for configured origins.
 
-mod common;
-
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::*;
 use vox_server::ServerSettings;
 use vox_server::cors::CorsOrigins;
 

@@ -1,12 +1,10 @@
 //! Per-caller limits at the door: the headers on every answer, the 429 with Retry-After for a
 //! caller over its rate, and another caller untouched.
 
-mod common;
-
 use axum::http::StatusCode;
 use vox_server::auth::limits::CallerLimits;
 
-use common::{KEY, OTHER_KEY, server_with_settings, settings};
+use crate::common::{KEY, OTHER_KEY, server_with_settings, settings};
 
 #[tokio::test]
 async fn a_caller_over_its_rate_gets_429_and_another_caller_does_not() {

@@ -1,29 +1,19 @@
-//! Every voice, spoken by the real models and heard back by Whisper (whisper-base): what is said
-//! must be what was asked for. Also `speed`, the quickstart's three voices told apart by pitch,
-//! and French and Spanish read by native speakers.
+//! The voices on the real models: `speed`, the quickstart's three voices told apart by pitch,
+//! Spanish read at the pitch of its native speaker, audio piece by piece, views of the engine.
+//! That every voice is understood (heard back by whisper-base) is checked end to end, through
+//! the server: tests/e2e/python/test_voices.py.
 
-// The recognition tests' word error rate and model location.
-#[path = "../../vox-asr-whisper/tests/support/eval.rs"]
-mod eval;
+// The test models' location.
+use crate::eval;
 
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use futures::StreamExt;
-use vox_asr_whisper::WhisperModel;
 use vox_engine::audio::AudioBuffer;
 use vox_engine::speech::{SpeechJob, Synthesizer};
-use vox_engine::transcribe::{TranscriptionJob, TranscriptionTask};
 use vox_tts_onnx::{TtsConfig, TtsEngine, VoiceModels};
 
-/// About fifty words: Piper and Kokoro sample their durations and noise, so one misheard word
-/// must not decide a voice's score.
-const SENTENCES: [&str; 5] = [
-    "The quick brown fox jumps over the lazy dog.",
-    "Golden retrievers are gentle, patient and loyal family dogs.",
-    "Please bring the blue book back to the library tomorrow morning.",
-    "My sister drives a small red car to work every day.",
-    "We will meet at the train station after lunch.",
-];
+const SENTENCE: &str = "Golden retrievers are gentle, patient and loyal family dogs.";
 
 fn engine() -> &'static TtsEngine {
     static ENGINE: OnceLock<TtsEngine> = OnceLock::new();
@@ -42,11 +32,6 @@ fn engine() -> &'static TtsEngine {
         })
         .expect("pull the test profile and kokoro-82m-int8 (scripts/test does)")
     })
-}
-
-fn whisper() -> &'static Mutex<WhisperModel> {
-    static MODEL: OnceLock<Mutex<WhisperModel>> = OnceLock::new();
-    MODEL.get_or_init(|| Mutex::new(WhisperModel::load(&eval::models_dir().join("whisper-base"), 2).unwrap()))
 }
 
 async fn speak(text: &str, voice: &str, speed: f64, language: Option<&str>) -> AudioBuffer {
@@ -81,71 +66,9 @@ async fn speak_with(
     audio
 }
 
-fn hear(audio: &AudioBuffer, language: &str) -> String {
-    let samples = vox_audio::resample(&audio.samples, audio.sample_rate, 16_000).unwrap();
-    let job = TranscriptionJob {
-        audio: AudioBuffer {
-            samples,
-            sample_rate: 16_000,
-        },
-        task: TranscriptionTask::Transcribe,
-        language: Some(language.into()),
-        prompt: None,
-        temperature: 0.0,
-        word_timestamps: false,
-    };
-    let model = whisper().lock().unwrap_or_else(|p| p.into_inner());
-    model.transcribe(&job).unwrap().text
-}
-
-/// Speaks each text in `voice` and hears it back: the word error rate over all of them, and
-/// what was heard.
-async fn word_error_rate(texts: &[&str], voice: &str, language: &str) -> (f64, Vec<String>) {
-    let (mut wrong, mut total) = (0, 0);
-    let mut heard_all = Vec::new();
-    for text in texts {
-        let heard = hear(&speak(text, voice, 1.0, None).await, language);
-        let reference = eval::normalise(text);
-        wrong += eval::errors(&reference, &eval::normalise(&heard));
-        total += reference.len();
-        heard_all.push(heard);
-    }
-    (wrong as f64 / total as f64, heard_all)
-}
-
-const OPENAI_VOICES: [&str; 13] = [
-    "alloy", "echo", "shimmer", "ash", "ballad", "coral", "fable", "nova", "onyx", "sage", "verse", "marin",
-    "cedar",
-];
-
-#[tokio::test]
-async fn every_voice_is_understood() {
-    let mut report = Vec::new();
-    let mut failures = Vec::new();
-    for name in OPENAI_VOICES {
-        let voice = engine().voices().resolve(name).unwrap();
-        assert!(
-            voice.language.as_deref().is_some_and(|l| l.starts_with("en-")),
-            "{voice:?} is not a native English speaker"
-        );
-        let (wer, heard) = word_error_rate(&SENTENCES, &voice.id, "en").await;
-        for text in heard {
-            report.push(format!(
-                "{} ({} {}): {text}",
-                voice.id, voice.model, voice.speaker
-            ));
-        }
-        if wer > 0.10 {
-            failures.push(format!("{}: WER {:.1} %", voice.id, wer * 100.0));
-        }
-    }
-    println!("{}", report.join("\n"));
-    assert!(failures.is_empty(), "{failures:?}\n{}", report.join("\n"));
-}
-
 #[tokio::test]
 async fn speed_changes_duration_in_proportion() {
-    let text = SENTENCES[1];
+    let text = SENTENCE;
     for voice in ["echo", "alloy"] {
         let normal = speak(text, voice, 1.0, None).await.duration_secs();
         for speed in [0.5, 2.0] {
@@ -160,26 +83,10 @@ async fn speed_changes_duration_in_proportion() {
 }
 
 #[tokio::test]
-async fn french_is_read_by_a_native_speaker() {
-    // echo is Piper joe, an English-only voice: French goes to Kokoro's ff_siwis. Read by the
-    // Japanese speakers Vox had before, whisper-base heard 49 % of these words wrong.
-    let (wer, heard) = word_error_rate(&FRENCH, "echo", "fr").await;
-    println!("French WER {:.0} %: {heard:?}", wer * 100.0);
-    assert!(wer <= 0.2, "WER {:.0} %: {heard:?}", wer * 100.0);
-    assert!(
-        eval::normalise(&heard[0]).iter().any(|w| w == "bonjour"),
-        "{heard:?}"
-    );
-}
-
-#[tokio::test]
-async fn spanish_is_read_by_a_native_speaker_of_the_voices_gender() {
+async fn spanish_is_read_at_the_pitch_of_a_native_speaker_of_the_voices_gender() {
     for (voice, speaker) in [("echo", "em_alex"), ("alloy", "ef_dora")] {
-        let (wer, heard) = word_error_rate(&SPANISH, voice, "es").await;
-        println!("Spanish for {voice} WER {:.0} %: {heard:?}", wer * 100.0);
-        assert!(wer <= 0.2, "{voice}: WER {:.0} %: {heard:?}", wer * 100.0);
         // The same text in the native speaker's own voice: the same pitch, give or take.
-        let text = SPANISH[1];
+        let text = SPANISH;
         let standing_in = median_pitch(&speak(text, voice, 1.0, None).await);
         let native = median_pitch(&speak(text, speaker, 1.0, None).await);
         assert!(
@@ -189,18 +96,11 @@ async fn spanish_is_read_by_a_native_speaker_of_the_voices_gender() {
     }
 }
 
-const SPANISH: [&str; 6] = [
-    "Hola, quisiera un café con leche, por favor.",
-    "El tren para Madrid sale a las ocho de la mañana.",
-    "Mi hermana vive en una casa pequeña cerca del mar.",
-    "Vamos al mercado los sábados para comprar verduras.",
-    "Los niños juegan al fútbol en el patio de la escuela.",
-    "Ella toma el autobús para ir al trabajo.",
-];
+const SPANISH: &str = "El tren para Madrid sale a las ocho de la mañana.";
 
 #[tokio::test]
 async fn the_quickstart_voices_are_three_different_speakers() {
-    let text = SENTENCES[1];
+    let text = SENTENCE;
     let mut pitches = Vec::new();
     for voice in ["alloy", "echo", "shimmer"] {
         pitches.push((voice, median_pitch(&speak(text, voice, 1.0, None).await)));
@@ -245,17 +145,6 @@ fn median_pitch(audio: &AudioBuffer) -> f32 {
     pitches[pitches.len() / 2]
 }
 
-const FRENCH: [&str; 8] = [
-    "Bonjour, je voudrais un café et un croissant, s'il vous plaît.",
-    "Le train pour Paris part à huit heures du matin.",
-    "Ma sœur habite dans une petite maison près de la mer.",
-    "Nous allons au marché le samedi pour acheter des légumes.",
-    "Il fait beau aujourd'hui, allons nous promener dans le parc.",
-    "Les enfants jouent au ballon dans la cour de l'école.",
-    "Mon père lit le journal chaque matin avant de partir.",
-    "Elle prend le bus pour aller au travail.",
-];
-
 #[tokio::test]
 async fn audio_comes_piece_by_piece() {
     let voice = engine().voices().resolve("echo").unwrap();
@@ -273,27 +162,6 @@ async fn audio_comes_piece_by_piece() {
             .iter()
             .all(|c| c.as_ref().is_ok_and(|a| a.duration_secs() > 0.3))
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_requests_each_get_their_own_speech() {
-    let tasks: Vec<_> = SENTENCES
-        .iter()
-        .zip(["echo", "alloy", "ash", "shimmer", "coral"])
-        .map(|(sentence, voice)| {
-            tokio::spawn(async move { (sentence, speak(sentence, voice, 1.0, None).await) })
-        })
-        .collect();
-    for task in tasks {
-        let (sentence, audio) = task.await.unwrap();
-        let heard = hear(&audio, "en");
-        let (reference, hypothesis) = (eval::normalise(sentence), eval::normalise(&heard));
-        // Its own sentence, not a neighbour's (one misheard word in nine is Kokoro's accent).
-        assert!(
-            eval::errors(&reference, &hypothesis) * 4 <= reference.len(),
-            "{sentence:?} -> {heard:?}"
-        );
-    }
 }
 
 #[tokio::test]

@@ -1,13 +1,11 @@
 //! Admission by expected wait: a request the engines' queues would hold past the bound is
 //! refused at once with 429 and a Retry-After from the estimate; below it, it is served.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use serde_json::json;
 use tower::ServiceExt;
 use vox_engine::EngineSet;
