@@ -136,6 +136,7 @@ start_bench_vox() {
     --profile "$profile" >/tmp/vox-bench.log 2>&1 &
   BENCH_VOX_PID=$!
   trap 'kill $BENCH_VOX_PID 2>/dev/null' EXIT
+  trap 'exit 130' INT TERM
   BENCH_URL="http://127.0.0.1:$port"
   for _ in $(seq 300); do
     curl -sf "$BENCH_URL/readyz" >/dev/null 2>&1 && return 0
