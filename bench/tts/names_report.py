@@ -12,13 +12,15 @@ python3 bench/tts/names_report.py --url http://127.0.0.1:8000 --whisper DIR [--v
 import argparse
 import io
 import json
-import re
 import sys
 import urllib.request
 import wave
 
 import numpy as np
 from faster_whisper import WhisperModel
+
+# The voice report's normaliser (numbers spelled out, "Dr." as "doctor") and word error count.
+from voice_report import errors, words
 
 # Held out: none of these was listened to while the pronunciation fixes were made (those used
 # "Laura", "Lauren", "Lucy", "Logan", "London", "Louis" and "Lola").
@@ -43,19 +45,6 @@ def speak(url: str, key: str | None, text: str, voice: str) -> np.ndarray:
             samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16).astype(np.float32) / 32768
     positions = np.arange(0, len(samples), rate / 16_000)
     return np.interp(positions, np.arange(len(samples)), samples).astype(np.float32)
-
-
-def words(text: str) -> list[str]:
-    return re.sub(r"[^a-z' ]", " ", text.lower().replace("dr.", "doctor")).split()
-
-
-def word_errors(said: list[str], heard: list[str]) -> int:
-    row = list(range(len(heard) + 1))
-    for i, word in enumerate(said, 1):
-        previous, row[0] = row[0], i
-        for j, other in enumerate(heard, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (word != other))
-    return row[-1]
 
 
 def main() -> int:
@@ -85,16 +74,16 @@ def main() -> int:
                         right[kind] += 1
                     else:
                         misheard.append(f"{item}->{heard!r}")
-        errors = total = 0
+        wrong = total = 0
         for _ in range(args.tries):
             heard = hear(CHECK_SENTENCE, voice)
-            errors += word_errors(words(CHECK_SENTENCE), words(heard))
+            wrong += errors(words(CHECK_SENTENCE), words(heard))
             total += len(words(CHECK_SENTENCE))
             if args.verbose:
                 print(f"   {voice} heard: {heard!r}")
         names_total, places_total = len(NAMES) * len(CARRIERS), len(PLACES) * len(CARRIERS)
         print(f"{voice:8} {right['names']:>3}/{names_total:<3} {right['places']:>3}/{places_total:<3} "
-              f"{100 * errors / total:8.1f}%  {', '.join(misheard) if args.verbose else len(misheard)}")
+              f"{100 * wrong / total:8.1f}%  {', '.join(misheard) if args.verbose else len(misheard)}")
         sys.stdout.flush()
     return 0
 

@@ -5,6 +5,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::re;
+
 pub enum LineStart<'a> {
     /// A code fence (three backticks or three tildes): a code block opens or closes.
     Fence,
@@ -12,10 +14,6 @@ pub enum LineStart<'a> {
     Silent,
     /// The words of the line, its block marks removed.
     Words(&'a str),
-}
-
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("static pattern")
 }
 
 static RULE: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*(?:(?:\*\s*){3,}|(?:-\s*){3,}|(?:_\s*){3,})$"));

@@ -6,9 +6,7 @@ use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
 
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("static pattern")
-}
+use super::re;
 
 static IMAGE_OR_LINK: LazyLock<Regex> = LazyLock::new(|| re(r"!?\[([^\]]*)\]\([^)\s]*\)"));
 static HTML_TAG: LazyLock<Regex> = LazyLock::new(|| re(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>"));

@@ -42,6 +42,11 @@ impl Default for ForTheEar {
     }
 }
 
+/// One of the front end's fixed patterns.
+fn re(pattern: &str) -> regex::Regex {
+    regex::Regex::new(pattern).expect("static pattern")
+}
+
 /// A whole text, for the ear.
 pub fn for_the_ear(text: &str) -> String {
     let mut ear = ForTheEar::default();
