@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use tokio::sync::oneshot;
-use vox_engine::EngineError;
 use vox_engine::load::{Held, LoadMeter};
 use vox_engine::transcribe::{Transcriber, Transcript, TranscriptionJob};
 use vox_engine::worker::{Inbox, QueueWaitObserver, Ready, StartFailure, Worker, WorkerSpec};
+use vox_engine::{EngineError, EngineStatus};
 
 use crate::WhisperError;
 use crate::child::ChildRecognizer;
@@ -152,7 +152,9 @@ impl Transcriber for WhisperEngine {
             Err(_) => Err(EngineError::Stopped { engine: SPEC.name }),
         }
     }
+}
 
+impl EngineStatus for WhisperEngine {
     fn is_working(&self) -> bool {
         self.worker.is_working()
     }

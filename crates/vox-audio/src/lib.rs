@@ -6,7 +6,6 @@
 //! (Apache-2.0) encodes FLAC; ffmpeg's native encoder (separate program) encodes AAC; WAV and
 //! pcm16 are written here.
 
-mod buffer;
 mod decode;
 mod encode;
 mod error;
@@ -17,7 +16,6 @@ mod limits;
 mod resample;
 mod sniff;
 
-pub use buffer::AudioBuffer;
 pub use decode::{decode, decode_at};
 pub use encode::{OUTPUT_RATE, OutputFormat, StreamEncoder, encode, stream_encoder};
 pub use error::AudioError;
@@ -26,3 +24,4 @@ pub use isolate::{DecodePlace, decode_in, run_child};
 pub use limits::DecodeLimits;
 pub use resample::{StreamResampler, mix_to_mono, resample};
 pub use sniff::{Container, sniff};
+pub use vox_engine::audio::AudioBuffer;

@@ -88,23 +88,7 @@ pub enum ChatEvent {
     },
 }
 
-pub trait ChatModel: Send + Sync {
+pub trait ChatModel: crate::EngineStatus {
     /// Starts a generation; dropping the stream cancels it and frees its slot.
     fn generate(&self, job: ChatJob) -> BoxStream<'static, Result<ChatEvent, EngineError>>;
-
-    /// How long a new generation would wait for a slot (zero until measured).
-    fn expected_wait(&self) -> std::time::Duration {
-        std::time::Duration::ZERO
-    }
-
-    /// False once the engine can no longer serve (its thread panicked): readiness turns false
-    /// and requests needing it are refused as unavailable.
-    fn is_working(&self) -> bool {
-        true
-    }
-
-    /// From now on, report each job's wait in the engine's queue to `observer` (for metrics).
-    fn report_queue_waits(&self, observer: crate::worker::QueueWaitObserver) {
-        let _ = observer;
-    }
 }

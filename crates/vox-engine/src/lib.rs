@@ -7,6 +7,7 @@ pub mod chat;
 pub mod error;
 pub mod load;
 pub mod speech;
+mod status;
 pub mod transcribe;
 pub mod turns;
 pub mod vad;
@@ -16,6 +17,7 @@ pub mod worker;
 use std::sync::Arc;
 
 pub use error::EngineError;
+pub use status::EngineStatus;
 
 /// The engines one server runs with. A missing engine means requests that need it are refused
 /// as unavailable: there is never a stand-in.

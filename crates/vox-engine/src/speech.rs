@@ -19,26 +19,10 @@ pub struct SpeechJob {
     pub heard_live: bool,
 }
 
-pub trait Synthesizer: Send + Sync {
+pub trait Synthesizer: crate::EngineStatus {
     /// The voices this synthesizer can speak, by OpenAI name or custom id.
     fn voices(&self) -> &dyn crate::voices::VoiceCatalog;
 
     /// Audio arrives clause by clause; dropping the stream cancels the job.
     fn synthesize(&self, job: SpeechJob) -> BoxStream<'static, Result<AudioBuffer, EngineError>>;
-
-    /// How long a new job's first piece would wait (zero until measured).
-    fn expected_wait(&self) -> std::time::Duration {
-        std::time::Duration::ZERO
-    }
-
-    /// False once the engine can no longer serve (its thread panicked): readiness turns false
-    /// and requests needing it are refused as unavailable.
-    fn is_working(&self) -> bool {
-        true
-    }
-
-    /// From now on, report each job's wait in the engine's queue to `observer` (for metrics).
-    fn report_queue_waits(&self, observer: crate::worker::QueueWaitObserver) {
-        let _ = observer;
-    }
 }

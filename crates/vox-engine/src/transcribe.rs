@@ -55,28 +55,10 @@ pub struct Word {
 }
 
 #[async_trait]
-pub trait Transcriber: Send + Sync {
+pub trait Transcriber: crate::EngineStatus {
     /// The rate audio must be resampled to before it is handed over (16 kHz for Whisper).
     fn sample_rate(&self) -> u32;
 
     /// Dropping the returned future cancels the job.
     async fn transcribe(&self, job: TranscriptionJob) -> Result<Transcript, EngineError>;
-
-    /// How long a new job would wait before its work starts, from the work held and its
-    /// measured cost (zero until measured). The server refuses requests that would wait longer
-    /// than its bound.
-    fn expected_wait(&self) -> std::time::Duration {
-        std::time::Duration::ZERO
-    }
-
-    /// False once the engine can no longer serve (its thread panicked): readiness turns false
-    /// and requests needing it are refused as unavailable.
-    fn is_working(&self) -> bool {
-        true
-    }
-
-    /// From now on, report each job's wait in the engine's queue to `observer` (for metrics).
-    fn report_queue_waits(&self, observer: crate::worker::QueueWaitObserver) {
-        let _ = observer;
-    }
 }

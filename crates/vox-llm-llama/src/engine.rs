@@ -17,10 +17,10 @@ use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::model::params::LlamaModelParams;
 use tokio::sync::mpsc::unbounded_channel;
 use tokio_stream::wrappers::UnboundedReceiverStream;
-use vox_engine::EngineError;
 use vox_engine::chat::{ChatEvent, ChatJob, ChatModel};
 use vox_engine::turns::SpeechTurns;
 use vox_engine::worker::{QueueWaitObserver, Ready, StartFailure, Worker, WorkerSpec};
+use vox_engine::{EngineError, EngineStatus};
 
 use crate::LlamaError;
 use crate::batch::{Request, Scheduler};
@@ -224,7 +224,9 @@ impl ChatModel for LlamaEngine {
             Err(error) => futures::stream::once(async move { Err(error) }).boxed(),
         }
     }
+}
 
+impl EngineStatus for LlamaEngine {
     fn is_working(&self) -> bool {
         self.requests.is_working()
     }

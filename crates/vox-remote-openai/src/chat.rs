@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, VecDeque};
 
 use futures::stream::{self, BoxStream, StreamExt};
 use serde_json::{Value, json};
-use vox_engine::EngineError;
 use vox_engine::chat::{ChatEvent, ChatJob, ChatModel, ChatRole, ChatTurn, StopReason, ToolCall, ToolPolicy};
+use vox_engine::{EngineError, EngineStatus};
 
 use crate::Endpoint;
 use crate::client::{Upstream, upstream_message};
@@ -46,6 +46,8 @@ impl ChatModel for RemoteChat {
         .boxed()
     }
 }
+
+impl EngineStatus for RemoteChat {}
 
 /// The job as an OpenAI chat completions request, streamed with usage.
 pub fn request_body(model: &str, job: &ChatJob) -> Value {

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use futures::stream::{self, BoxStream, StreamExt};
 use serde_json::json;
-use vox_engine::EngineError;
 use vox_engine::audio::AudioBuffer;
 use vox_engine::speech::{SpeechJob, Synthesizer};
 use vox_engine::voices::{VoiceCatalog, VoiceProfile};
+use vox_engine::{EngineError, EngineStatus};
 
 use crate::Endpoint;
 use crate::client::Upstream;
@@ -106,6 +106,8 @@ impl Synthesizer for RemoteVoices {
         .boxed()
     }
 }
+
+impl EngineStatus for RemoteVoices {}
 
 /// The response body as audio buffers, each as it arrives (an odd byte waits for its pair).
 fn pcm_chunks(

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::Value;
-use vox_engine::EngineError;
 use vox_engine::audio::AudioBuffer;
 use vox_engine::transcribe::{Segment, Transcriber, Transcript, TranscriptionJob, TranscriptionTask};
+use vox_engine::{EngineError, EngineStatus};
 
 use crate::Endpoint;
 use crate::client::Upstream;
@@ -65,6 +65,8 @@ impl Transcriber for RemoteTranscriber {
         transcript_of(&body, &job).ok_or_else(|| self.upstream.malformed("the transcription has no text"))
     }
 }
+
+impl EngineStatus for RemoteTranscriber {}
 
 /// `verbose_json` (text, language, duration, segments) or plain `json` (text only).
 fn transcript_of(body: &Value, job: &TranscriptionJob) -> Option<Transcript> {

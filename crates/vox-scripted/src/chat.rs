@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use vox_engine::EngineError;
 use vox_engine::chat::{ChatEvent, ChatJob, ChatModel, StopReason, ToolCall};
+use vox_engine::{EngineError, EngineStatus};
 
 #[derive(Debug, Default)]
 pub struct ScriptedChat {
@@ -107,7 +107,9 @@ impl ChatModel for ScriptedChat {
             })
             .boxed()
     }
+}
 
+impl EngineStatus for ScriptedChat {
     fn expected_wait(&self) -> Duration {
         self.queue
     }

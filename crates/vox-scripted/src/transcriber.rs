@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use vox_engine::EngineError;
 use vox_engine::transcribe::{Transcriber, Transcript, TranscriptionJob};
+use vox_engine::{EngineError, EngineStatus};
 
 #[derive(Debug, Clone)]
 pub struct ScriptedTranscriber {
@@ -43,7 +43,9 @@ impl Transcriber for ScriptedTranscriber {
             segments: vec![],
         })
     }
+}
 
+impl EngineStatus for ScriptedTranscriber {
     fn expected_wait(&self) -> Duration {
         self.queue
     }

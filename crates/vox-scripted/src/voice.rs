@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use vox_engine::EngineError;
 use vox_engine::audio::AudioBuffer;
 use vox_engine::speech::{SpeechJob, Synthesizer};
 use vox_engine::voices::{VoiceCatalog, VoiceProfile};
+use vox_engine::{EngineError, EngineStatus};
 
 /// Piper's rate: not the 24 kHz output.
 pub const TONE_RATE: u32 = 22_050;
@@ -112,3 +112,5 @@ impl Synthesizer for ToneVoice {
             .boxed()
     }
 }
+
+impl EngineStatus for ToneVoice {}

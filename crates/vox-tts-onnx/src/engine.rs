@@ -14,13 +14,13 @@ use futures::stream::BoxStream;
 use ort::session::RunOptions;
 use tokio::sync::mpsc::{Sender, channel};
 use tokio_stream::wrappers::ReceiverStream;
-use vox_engine::EngineError;
 use vox_engine::audio::AudioBuffer;
 use vox_engine::load::{Held, LoadMeter};
 use vox_engine::speech::{SpeechJob, Synthesizer};
 use vox_engine::turns::SpeechTurns;
 use vox_engine::voices::{VoiceCatalog, VoiceProfile};
 use vox_engine::worker::{Inbox, QueueWaitObserver, Queued, Ready, StartFailure, Worker, WorkerSpec};
+use vox_engine::{EngineError, EngineStatus};
 
 use crate::TtsError;
 use crate::hibari::HibariModel;
@@ -410,7 +410,9 @@ impl Synthesizer for TtsEngine {
             Err(error) => refuse(error),
         }
     }
+}
 
+impl EngineStatus for TtsEngine {
     fn is_working(&self) -> bool {
         self.jobs.is_working()
     }
