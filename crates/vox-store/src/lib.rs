@@ -1,18 +1,23 @@
 //! Where Vox remembers its spoken answers, so that a later turn can refer to one by `audio.id`.
 //!
-//! The [`AudioStore`] trait is what the server uses; [`EmbeddedStore`] is the default, a crash-safe
-//! file under `$VOX_HOME`; [`RedisStore`] is shared by several replicas.
+//! The [`AudioStore`] trait is what the server uses; the backends are features the binary turns
+//! on: `EmbeddedStore` (`embedded`, the default store, a crash-safe file under `$VOX_HOME`) and
+//! `RedisStore` (`redis`, shared by several replicas).
 
+#[cfg(feature = "embedded")]
 mod embedded;
 mod owner;
 mod record;
+#[cfg(feature = "redis")]
 mod redis_store;
 
 use async_trait::async_trait;
 
+#[cfg(feature = "embedded")]
 pub use embedded::EmbeddedStore;
 pub use owner::Owner;
 pub use record::{AudioRecord, new_audio_id};
+#[cfg(feature = "redis")]
 pub use redis_store::{RedisStore, without_password};
 
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +33,7 @@ pub enum StoreError {
 }
 
 /// Seconds since the Unix epoch.
+#[cfg(any(feature = "embedded", feature = "redis"))]
 pub(crate) fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
