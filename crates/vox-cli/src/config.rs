@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use serde::Deserialize;
+use vox_llm_llama::LlamaConfig;
 use vox_server::auth::KeyRing;
 use vox_server::{Deployment, ServerSettings, defaults};
 
@@ -247,11 +248,11 @@ impl ServeConfig {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(2, |n| n.get()),
         };
-        let llm_slots = self.llm_slots.unwrap_or(defaults::LLM_SLOTS);
+        let llm_slots = self.llm_slots.unwrap_or(LlamaConfig::DEFAULT_SLOTS);
         if llm_slots == 0 {
             bail!("llm_slots must be at least 1");
         }
-        let llm_context = self.llm_context.unwrap_or(defaults::LLM_CONTEXT_TOKENS);
+        let llm_context = self.llm_context.unwrap_or(LlamaConfig::DEFAULT_CONTEXT_PER_SLOT);
         if llm_context < 256 {
             bail!("llm_context must be at least 256 tokens");
         }

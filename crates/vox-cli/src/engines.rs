@@ -18,7 +18,6 @@ use vox_engine::transcribe::{Transcriber, TranscriptionJob, TranscriptionTask};
 use vox_engine::turns::SpeechTurns;
 use vox_engine::vad::VoiceActivity;
 use vox_models::Role;
-use vox_server::defaults;
 
 use crate::config::Config;
 use crate::profiles_config::Profile;
@@ -185,8 +184,8 @@ async fn load_chat_model(
         threads: config.threads,
         slots: config.llm_slots,
         context_per_slot: config.llm_context,
-        queue_depth: defaults::LLM_QUEUE,
-        batch_size: defaults::LLM_BATCH_TOKENS,
+        queue_depth: vox_llm_llama::LlamaConfig::DEFAULT_QUEUE_DEPTH,
+        batch_size: vox_llm_llama::LlamaConfig::DEFAULT_BATCH_SIZE,
         turns,
     };
     let engine = vox_llm_llama::LlamaEngine::start(llama)
@@ -217,7 +216,7 @@ async fn load_synthesizer(
         kokoro_dir,
         hibari_dir,
         threads: config.threads,
-        queue_depth: defaults::TTS_QUEUE,
+        queue_depth: vox_tts_onnx::TtsConfig::DEFAULT_QUEUE_DEPTH,
         custom_voices: config.custom_voices(),
         turns,
     };

@@ -1,7 +1,8 @@
 //! The table of `vox serve` settings in docs/configuration.md, checked against the code: every
 //! row's flag and variable exist, the default it names is the one `--help` states, and where the
 //! default is a number or a name, the one `vox serve` resolves to. The README's everyday settings
-//! are rows of that table. The defaults themselves are defined once, in `vox_server::defaults`.
+//! are rows of that table. Each default is defined once: the server's in `vox_server::defaults`,
+//! an engine's beside its configuration (`LlamaConfig::DEFAULT_SLOTS`).
 
 #[cfg(test)]
 mod tests {

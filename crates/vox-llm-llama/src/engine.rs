@@ -49,6 +49,17 @@ pub struct LlamaConfig {
     pub turns: Arc<SpeechTurns>,
 }
 
+impl LlamaConfig {
+    /// Requests decoded together (continuous batching).
+    pub const DEFAULT_SLOTS: usize = 4;
+    /// Tokens each request may use, prompt and answer together.
+    pub const DEFAULT_CONTEXT_PER_SLOT: usize = 4096;
+    /// Requests waiting for a slot before new ones are answered "busy" (429).
+    pub const DEFAULT_QUEUE_DEPTH: usize = 16;
+    /// Most tokens one decoding step takes.
+    pub const DEFAULT_BATCH_SIZE: usize = 512;
+}
+
 pub struct LlamaEngine {
     requests: Worker<Request>,
     meter: Arc<LoadMeter>,

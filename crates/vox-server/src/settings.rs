@@ -36,16 +36,6 @@ pub mod defaults {
         "tts-1-hd",
         "gpt-4o-mini-tts",
     ];
-    /// Language model requests decoded together (continuous batching).
-    pub const LLM_SLOTS: usize = 4;
-    /// Tokens each language model request may use, prompt and answer together.
-    pub const LLM_CONTEXT_TOKENS: usize = 4096;
-    /// Language model requests waiting for a slot before new ones are answered 429.
-    pub const LLM_QUEUE: usize = 16;
-    /// Speech synthesis requests waiting before new ones are answered 429.
-    pub const TTS_QUEUE: usize = 32;
-    /// Most tokens one language model step decodes.
-    pub const LLM_BATCH_TOKENS: usize = 512;
     /// The deployment for text-only chat (no audio required), on the same engines.
     pub const TEXT_DEPLOYMENT: &str = "gpt-4o-mini";
     /// Names of OpenAI's text chat models that code may send to it.

@@ -64,6 +64,11 @@ pub struct TtsConfig {
     pub turns: Arc<SpeechTurns>,
 }
 
+impl TtsConfig {
+    /// Speech synthesis jobs waiting before new ones are answered "busy" (429).
+    pub const DEFAULT_QUEUE_DEPTH: usize = 32;
+}
+
 /// One model thread, seen through a catalog: `start` gives the view of every loaded model,
 /// `view` others of the same thread, so profiles that name the same voice models share them.
 pub struct TtsEngine {
