@@ -8,19 +8,19 @@ mod audio_input;
 pub mod auth;
 mod body;
 mod chat;
-pub mod context;
+mod context;
 pub mod cors;
 pub mod door;
-pub mod engines;
-pub mod error;
-pub mod metrics;
-pub mod openapi;
-pub mod playground;
-pub mod realtime;
+mod engines;
+mod error;
+mod metrics;
+mod openapi;
+mod playground;
+mod realtime;
 mod routes;
-pub mod settings;
+mod settings;
 mod speech_out;
-pub mod state;
+mod state;
 mod transcript_format;
 mod usage_rules;
 
@@ -36,7 +36,7 @@ use tower_http::trace::TraceLayer;
 use vox_store::AudioStore;
 
 pub use settings::{Deployment, ServerSettings, defaults};
-pub use state::{AppState, ProfileEngines};
+pub use state::{AppState, ProfileEngines, unix_now};
 
 /// The whole application: routes, request ids (`x-request-id`, kept if the client sent one) and
 /// a tracing span per request.

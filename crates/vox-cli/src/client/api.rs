@@ -4,28 +4,44 @@
 use std::io::{BufRead, BufReader, Read};
 use std::time::Duration;
 
+use reqwest::blocking::{Client, Response};
 use serde_json::Value;
 
 use super::endpoint::Endpoint;
 use super::failure::Failure;
 
-fn agent() -> ureq::Agent {
-    ureq::AgentBuilder::new()
-        .timeout_connect(Duration::from_secs(10))
-        .timeout_read(Duration::from_secs(600))
+/// A whole answer may take long (a 30-minute recording transcribed on two cores), so the bound
+/// is generous; it only ends a server that stopped answering.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+fn client() -> Result<Client, Failure> {
+    Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(ANSWER_TIMEOUT)
         .build()
+        .map_err(|e| Failure::network(e.to_string()))
 }
 
-fn send(endpoint: &Endpoint, operation: &str, body: &Value) -> Result<ureq::Response, Failure> {
-    let request = endpoint.authorize(agent().post(&endpoint.url(operation)));
-    match request.send_json(body) {
-        Ok(response) => Ok(response),
-        Err(ureq::Error::Status(status, response)) => Err(Failure::from_response(
-            status,
-            &response.into_string().unwrap_or_default(),
-        )),
-        Err(err) => Err(Failure::network(err.to_string())),
+/// A success status passes; any other becomes the server's error.
+fn checked(sent: reqwest::Result<Response>) -> Result<Response, Failure> {
+    let response = sent.map_err(|e| Failure::network(e.to_string()))?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
     }
+    Err(Failure::from_response(
+        status.as_u16(),
+        &response.text().unwrap_or_default(),
+    ))
+}
+
+fn send(endpoint: &Endpoint, operation: &str, body: &Value) -> Result<Response, Failure> {
+    checked(
+        endpoint
+            .authorize(client()?.post(endpoint.url(operation)))
+            .json(body)
+            .send(),
+    )
 }
 
 pub fn post_bytes(
@@ -33,7 +49,7 @@ pub fn post_bytes(
     operation: &str,
     body: &Value,
 ) -> Result<Box<dyn Read + Send>, Failure> {
-    Ok(send(endpoint, operation, body)?.into_reader())
+    Ok(Box::new(send(endpoint, operation, body)?))
 }
 
 /// Calls `on_event` with each `data:` JSON of an SSE answer, in order, until `[DONE]`. An
@@ -45,7 +61,7 @@ pub fn post_events(
     mut on_event: impl FnMut(&Value) -> Result<(), Failure>,
 ) -> Result<(), Failure> {
     let response = send(endpoint, operation, body)?;
-    for line in BufReader::new(response.into_reader()).lines() {
+    for line in BufReader::new(response).lines() {
         let line = line.map_err(|e| Failure::network(format!("the answer broke off: {e}")))?;
         let Some(data) = line.strip_prefix("data: ") else {
             continue;
@@ -88,18 +104,14 @@ pub fn post_multipart(
     );
     body.extend_from_slice(file);
     body.extend(format!("\r\n--{boundary}--\r\n").bytes());
-    let request = endpoint.authorize(agent().post(&endpoint.url(operation))).set(
-        "Content-Type",
-        &format!("multipart/form-data; boundary={boundary}"),
-    );
-    match request.send_bytes(&body) {
-        Ok(response) => response
-            .into_string()
-            .map_err(|e| Failure::network(e.to_string())),
-        Err(ureq::Error::Status(status, response)) => Err(Failure::from_response(
-            status,
-            &response.into_string().unwrap_or_default(),
-        )),
-        Err(err) => Err(Failure::network(err.to_string())),
-    }
+    let request = endpoint
+        .authorize(client()?.post(endpoint.url(operation)))
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body);
+    checked(request.send())?
+        .text()
+        .map_err(|e| Failure::network(e.to_string()))
 }

@@ -4,6 +4,7 @@
 use std::process::Command;
 
 use clap::Args;
+use reqwest::blocking::RequestBuilder;
 
 use super::failure::Failure;
 
@@ -45,9 +46,9 @@ impl Endpoint {
         format!("{}/{operation}{}", self.base, self.query)
     }
 
-    pub fn authorize(&self, request: ureq::Request) -> ureq::Request {
+    pub fn authorize(&self, request: RequestBuilder) -> RequestBuilder {
         match &self.auth {
-            Some((name, value)) => request.set(name, value),
+            Some((name, value)) => request.header(*name, value),
             None => request,
         }
     }

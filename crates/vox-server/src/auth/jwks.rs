@@ -121,23 +121,25 @@ impl Jwks {
                     .map_err(|e| format!("{}: {e}", path.display()))?;
                 (text, modified)
             }
-            JwksSource::Url(url) => {
-                let url = url.clone();
-                let text = tokio::task::spawn_blocking(move || {
-                    ureq::get(&url)
-                        .timeout(FETCH_TIMEOUT)
-                        .call()
-                        .map_err(|e| format!("fetching {url}: {e}"))?
-                        .into_string()
-                        .map_err(|e| format!("reading {url}: {e}"))
-                })
-                .await
-                .map_err(|e| e.to_string())??;
-                (text, None)
-            }
+            JwksSource::Url(url) => (fetch(url).await?, None),
         };
         Ok((parse(&text)?, modified))
     }
+}
+
+/// The key set published at `url`; an error status is a failure, as a timeout is.
+async fn fetch(url: &str) -> Result<String, String> {
+    let client = reqwest::Client::builder()
+        .timeout(FETCH_TIMEOUT)
+        .build()
+        .map_err(|e| format!("fetching {url}: {e}"))?;
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| format!("fetching {url}: {e}"))?;
+    response.text().await.map_err(|e| format!("reading {url}: {e}"))
 }
 
 /// Signing keys by `kid`; keys of other types or uses are skipped.

@@ -235,7 +235,7 @@ fn with_history(audio_id: &str) -> serde_json::Value {
 async fn audio_ids_are_visible_only_to_the_key_that_made_them() {
     let server = server();
     let id = new_audio_id();
-    let now = vox_server::state::unix_now();
+    let now = vox_server::unix_now();
     let record = AudioRecord {
         id: id.clone(),
         owner: Owner::from_api_key(KEY),
