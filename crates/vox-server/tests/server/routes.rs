@@ -212,7 +212,7 @@ async fn the_served_openapi_matches_the_committed_one() {
     let committed = std::fs::read_to_string(committed_path).unwrap_or_default();
     assert!(
         served == committed,
-        "docs/openapi.json is stale: run `VOX_UPDATE_OPENAPI=1 cargo test -p vox-server --test routes` and commit it"
+        "docs/openapi.json is stale: run `VOX_UPDATE_OPENAPI=1 cargo test --release -p vox-server --test server routes` and commit it"
     );
     let doc: serde_json::Value = serde_json::from_str(&served).unwrap();
     for path in [
