@@ -470,3 +470,26 @@ fn a_schema_rule_no_decoding_grammar_can_hold_is_refused_where_it_is() {
     );
     assert!(check(with_tools(json!([named]), None), false).is_ok());
 }
+
+#[test]
+fn response_format_is_one_of_openais_types_and_json_is_refused_by_name() {
+    let err = error(spoken(json!({"response_format": {"type": "yaml"}})));
+    assert_eq!(err.param.as_deref(), Some("response_format.type"));
+    assert_eq!(err.code, Some("invalid_value"));
+    let err = error(spoken(
+        json!({"response_format": {"type": "json_schema", "json_schema": {"name": "x"}}}),
+    ));
+    assert_eq!(err.code, Some("unsupported_value"));
+    assert!(check(spoken(json!({"response_format": {"type": "text"}})), false).is_ok());
+}
+
+#[test]
+fn top_logprobs_is_between_0_and_20_with_logprobs_on() {
+    let err = error(spoken(json!({"logprobs": true, "top_logprobs": 999})));
+    assert_eq!(err.code, Some("integer_above_max_value"));
+    let err = error(spoken(json!({"logprobs": true, "top_logprobs": -1})));
+    assert_eq!(err.code, Some("integer_below_min_value"));
+    let err = error(spoken(json!({"top_logprobs": 3})));
+    assert_eq!(err.param.as_deref(), Some("top_logprobs"));
+    assert!(check(spoken(json!({"logprobs": true, "top_logprobs": 5})), false).is_ok());
+}

@@ -33,7 +33,7 @@ pub enum StoreError {
 }
 
 /// Seconds since the Unix epoch.
-#[cfg(any(feature = "embedded", feature = "redis"))]
+#[cfg(feature = "redis")]
 pub(crate) fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

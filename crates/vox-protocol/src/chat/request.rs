@@ -34,6 +34,12 @@ pub struct ChatCompletionRequest {
     pub frequency_penalty: Option<f64>,
     pub presence_penalty: Option<f64>,
     pub user: Option<String>,
+    /// `{"type": "text"}` only: answers are not constrained to JSON.
+    #[schema(value_type = Option<Object>)]
+    pub response_format: Option<Value>,
+    pub logprobs: Option<bool>,
+    /// 0 to 20, as OpenAI has it.
+    pub top_logprobs: Option<i64>,
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Value>,
     pub store: Option<bool>,

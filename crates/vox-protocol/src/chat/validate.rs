@@ -10,6 +10,7 @@ use super::request::{
 };
 use crate::audio::{AudioFormat, InputAudioFormat};
 use crate::error::ProtocolError;
+use serde_json::Value;
 
 /// Server facts the rules depend on.
 #[derive(Debug, Clone)]
@@ -113,6 +114,8 @@ pub fn validate_chat_request(
     check_n(request.n, audio_output.is_some())?;
     let include_usage = stream_usage(&request, stream)?;
     let sampling = sampling(&request)?;
+    check_response_format(request.response_format.as_ref())?;
+    check_top_logprobs(request.top_logprobs, request.logprobs)?;
     let tools = super::tools::validate_tools(request.tools, request.tool_choice.as_ref())?;
     let messages = request
         .messages
@@ -268,6 +271,61 @@ fn check_range(param: &str, value: Option<f64>, min: f64, max: f64) -> Result<()
             ),
             param,
             "decimal_above_max_value",
+        ));
+    }
+    Ok(())
+}
+
+/// OpenAI's three types; the two JSON ones are refused by name, since Vox does not constrain an
+/// answer to JSON and a client relying on it must know.
+fn check_response_format(format: Option<&Value>) -> Result<(), ProtocolError> {
+    const TYPES: [&str; 3] = ["text", "json_object", "json_schema"];
+    let Some(format) = format else { return Ok(()) };
+    let kind = format
+        .get("type")
+        .ok_or_else(|| ProtocolError::missing("response_format.type"))?;
+    let Some(kind) = kind.as_str() else {
+        return Err(ProtocolError::invalid(
+            "Invalid type for 'response_format.type': expected a string.",
+            "response_format.type",
+            "invalid_type",
+        ));
+    };
+    match kind {
+        "text" => Ok(()),
+        "json_object" | "json_schema" => Err(ProtocolError::invalid(
+            format!("Unsupported value: 'response_format.type' does not support '{kind}' with this model."),
+            "response_format.type",
+            "unsupported_value",
+        )),
+        other => Err(ProtocolError::invalid_value(
+            &other.chars().take(64).collect::<String>(),
+            &TYPES,
+            "response_format.type",
+        )),
+    }
+}
+
+fn check_top_logprobs(top: Option<i64>, logprobs: Option<bool>) -> Result<(), ProtocolError> {
+    const MAX: i64 = 20;
+    let Some(top) = top else { return Ok(()) };
+    if top < 0 {
+        return Err(below_minimum("top_logprobs", 0, top));
+    }
+    if top > MAX {
+        return Err(ProtocolError::invalid(
+            format!(
+                "Invalid 'top_logprobs': integer above maximum value. Expected a value <= {MAX}, but got {top} instead."
+            ),
+            "top_logprobs",
+            "integer_above_max_value",
+        ));
+    }
+    if logprobs != Some(true) {
+        return Err(ProtocolError::invalid(
+            "Invalid value for 'top_logprobs': 'logprobs' must be set to true when 'top_logprobs' is used.",
+            "top_logprobs",
+            "invalid_value",
         ));
     }
     Ok(())

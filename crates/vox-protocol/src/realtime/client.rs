@@ -37,7 +37,12 @@ impl RealtimeError {
         )
     }
 
+    /// The value is shown cut to its first 64 characters: an error never echoes a flood back.
     pub fn invalid_value(value: &str, supported: &[&str], param: &str) -> Self {
+        let value: String = match value.char_indices().nth(64) {
+            Some((cut, _)) => format!("{}...", &value[..cut]),
+            None => value.to_string(),
+        };
         Self::invalid(
             format!(
                 "Invalid value: '{value}'. Supported values are: {}.",

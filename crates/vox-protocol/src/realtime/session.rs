@@ -146,6 +146,16 @@ pub enum SessionKind {
 /// Session fields OpenAI accepts that change nothing here; kept and echoed as given.
 const ECHOED: [&str; 5] = ["prompt", "tracing", "truncation", "include", "reasoning"];
 
+/// `semantic_vad`'s eagerness values.
+const EAGERNESS: [&str; 4] = ["low", "medium", "high", "auto"];
+
+/// The most a setting kept only to be echoed back may hold (as JSON): enough for any real
+/// `prompt` or `tracing` object, never a way to park megabytes in a session.
+pub const MAX_ECHOED_BYTES: usize = 16 * 1024;
+
+/// OpenAI's limit on the functions one request may declare.
+pub const MAX_TOOLS: usize = 128;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionConfig {
     pub kind: SessionKind,
@@ -241,17 +251,18 @@ impl SessionConfig {
             .and_then(|i| i.get("transcription"))
             .or(fields.get("input_audio_transcription"));
         if let Some(transcription) = transcription {
-            next.transcription = transcription.clone();
+            next.transcription = object_or_null(transcription, "session.audio.input.transcription")?;
         }
         let noise_reduction = input
             .and_then(|i| i.get("noise_reduction"))
             .or(fields.get("input_audio_noise_reduction"));
         if let Some(noise_reduction) = noise_reduction {
-            next.noise_reduction = noise_reduction.clone();
+            next.noise_reduction = object_or_null(noise_reduction, "session.audio.input.noise_reduction")?;
         }
         for key in ECHOED {
             if let Some(value) = fields.get(key) {
-                next.echoed.insert(key.to_string(), value.clone());
+                next.echoed
+                    .insert(key.to_string(), bounded(value, &format!("session.{key}"))?);
             }
         }
         if let Some(tools) = fields.get("tools") {
@@ -260,6 +271,7 @@ impl SessionConfig {
         if let Some(choice) = fields.get("tool_choice") {
             next.tool_choice = choice.clone();
         }
+        check_tool_choice(&next.tool_choice, &next.tools, "session.tool_choice")?;
         Ok(next)
     }
 
@@ -284,6 +296,7 @@ impl SessionConfig {
         if let Some(choice) = fields.get("tool_choice") {
             next.tool_choice = choice.clone();
         }
+        check_tool_choice(&next.tool_choice, &next.tools, "response.tool_choice")?;
         Ok(next)
     }
 
@@ -476,8 +489,15 @@ fn parse_turn_detection(
             ms => Some(whole_in(ms, 5_000, 30_000, &format!("{AT}.idle_timeout_ms"))?),
         };
     }
-    if let Some(eagerness) = fields.get("eagerness").and_then(Value::as_str) {
-        detection.eagerness = Some(eagerness.to_string());
+    if let Some(eagerness) = fields.get("eagerness") {
+        let param = format!("{AT}.eagerness");
+        let given = eagerness
+            .as_str()
+            .ok_or_else(|| RealtimeError::invalid_type(&param, "a string"))?;
+        if !EAGERNESS.contains(&given) {
+            return Err(RealtimeError::invalid_value(given, &EAGERNESS, &param));
+        }
+        detection.eagerness = Some(given.to_string());
     }
     Ok(Some(detection))
 }
@@ -529,6 +549,16 @@ fn parse_tools(value: &Value, at: &str) -> Result<Vec<Value>, RealtimeError> {
     let tools = value
         .as_array()
         .ok_or_else(|| RealtimeError::invalid_type(&format!("{at}.tools"), "an array"))?;
+    if tools.len() > MAX_TOOLS {
+        return Err(RealtimeError::invalid(
+            format!(
+                "Invalid '{at}.tools': array too long. Expected an array with maximum length {MAX_TOOLS}, but got an array with length {} instead.",
+                tools.len()
+            ),
+            &format!("{at}.tools"),
+            "array_above_max_length",
+        ));
+    }
     for (i, tool) in tools.iter().enumerate() {
         let name = tool.get("name").and_then(Value::as_str).unwrap_or_default();
         let valid = !name.is_empty()
@@ -552,6 +582,64 @@ fn parse_tools(value: &Value, at: &str) -> Result<Vec<Value>, RealtimeError> {
         }
     }
     Ok(tools.clone())
+}
+
+/// `"auto" | "none" | "required"`, or `{"type": "function", "name": N}` naming a declared tool.
+fn check_tool_choice(choice: &Value, tools: &[Value], param: &str) -> Result<(), RealtimeError> {
+    const MODES: [&str; 3] = ["auto", "none", "required"];
+    match choice {
+        Value::String(mode) if MODES.contains(&mode.as_str()) => Ok(()),
+        Value::String(mode) => Err(RealtimeError::invalid_value(mode, &MODES, param)),
+        Value::Object(fields) => {
+            if fields.get("type").and_then(Value::as_str) != Some("function") {
+                let given = fields.get("type").and_then(Value::as_str).unwrap_or_default();
+                return Err(RealtimeError::invalid_value(
+                    given,
+                    &["function"],
+                    &format!("{param}.type"),
+                ));
+            }
+            let name = fields
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| RealtimeError::missing(&format!("{param}.name")))?;
+            let declared = tools
+                .iter()
+                .any(|t| t.get("name").and_then(Value::as_str) == Some(name));
+            if declared {
+                return Ok(());
+            }
+            let shown: String = name.chars().take(64).collect();
+            Err(RealtimeError::invalid(
+                format!("Invalid value for '{param}': no function named '{shown}' was specified in 'tools'."),
+                param,
+                "invalid_value",
+            ))
+        }
+        _ => Err(RealtimeError::invalid_type(param, "a string or an object")),
+    }
+}
+
+/// A value kept to be echoed back, if it is small enough.
+fn bounded(value: &Value, param: &str) -> Result<Value, RealtimeError> {
+    let size = value.to_string().len();
+    if size > MAX_ECHOED_BYTES {
+        return Err(RealtimeError::invalid(
+            format!(
+                "Invalid '{param}': {size} bytes is more than the {MAX_ECHOED_BYTES} this setting may hold."
+            ),
+            param,
+            "string_above_max_length",
+        ));
+    }
+    Ok(value.clone())
+}
+
+fn object_or_null(value: &Value, param: &str) -> Result<Value, RealtimeError> {
+    match value {
+        Value::Null | Value::Object(_) => bounded(value, param),
+        _ => Err(RealtimeError::invalid_type(param, "an object or null")),
+    }
 }
 
 fn voice_name(value: &Value, param: &str) -> Result<String, RealtimeError> {
@@ -653,6 +741,55 @@ mod tests {
             .update(&json!({"tools": [{"type": "function", "name": "a b"}]}))
             .unwrap_err();
         assert_eq!(err.param.as_deref(), Some("session.tools[0].name"));
+    }
+
+    #[test]
+    fn a_named_tool_choice_must_name_a_declared_tool() {
+        let weather = json!({"type": "function", "name": "get_weather", "parameters": {"type": "object"}});
+        let named = json!({"type": "function", "name": "get_weather"});
+        let err = config().update(&json!({"tool_choice": named})).unwrap_err();
+        assert_eq!(err.param.as_deref(), Some("session.tool_choice"));
+        assert!(err.message.contains("get_weather"), "{}", err.message);
+        let ok = config()
+            .update(&json!({"tools": [weather], "tool_choice": named}))
+            .unwrap();
+        assert_eq!(ok.tool_choice, named);
+        let err = config().update(&json!({"tool_choice": "sometimes"})).unwrap_err();
+        assert_eq!(err.code.as_deref(), Some("invalid_value"));
+        let err = ok
+            .for_response(&json!({"tool_choice": {"type": "function", "name": "other"}}))
+            .unwrap_err();
+        assert_eq!(err.param.as_deref(), Some("response.tool_choice"));
+    }
+
+    #[test]
+    fn eagerness_and_echoed_settings_are_checked_not_stored_blindly() {
+        let huge = "x".repeat(100_000);
+        let err = config()
+            .update(&json!({"turn_detection": {"type": "semantic_vad", "eagerness": huge}}))
+            .unwrap_err();
+        assert_eq!(err.param.as_deref(), Some("session.turn_detection.eagerness"));
+        assert!(
+            err.message.len() < 1_000,
+            "the error does not echo the value back"
+        );
+        let low = config()
+            .update(&json!({"turn_detection": {"type": "semantic_vad", "eagerness": "low"}}))
+            .unwrap();
+        assert_eq!(low.turn_detection.unwrap().eagerness.as_deref(), Some("low"));
+        let err = config()
+            .update(&json!({"tracing": {"workflow_name": huge}}))
+            .unwrap_err();
+        assert_eq!(err.code.as_deref(), Some("string_above_max_length"));
+        let err = config()
+            .update(&json!({"audio": {"input": {"transcription": "whisper-1"}}}))
+            .unwrap_err();
+        assert_eq!(err.code.as_deref(), Some("invalid_type"));
+        let tools: Vec<Value> = (0..129)
+            .map(|i| json!({"type": "function", "name": format!("f{i}")}))
+            .collect();
+        let err = config().update(&json!({ "tools": tools })).unwrap_err();
+        assert_eq!(err.code.as_deref(), Some("array_above_max_length"));
     }
 
     #[test]

@@ -96,9 +96,30 @@ impl Verdict {
 
 /// Checks the caller's key or token: a bearer JWT goes to the trusted issuers, anything else is
 /// compared with the keys. Without keys and issuers the server is open (loopback only).
+///
+/// A caller may present its credential more than once (an `api-key` header, a bearer token, a
+/// browser's query parameter or subprotocol): every one must be right and name the same caller,
+/// or the request is refused, so that a right key never carries a wrong one through.
 pub async fn authenticate(keys: &KeyRing, issuers: &Issuers, headers: &HeaderMap) -> Verdict {
+    let mut agreed: Option<Verdict> = None;
+    for key in distinct(presented_keys(headers)) {
+        let verdict = authenticate_one(keys, issuers, Some(key)).await;
+        match (&verdict, &agreed) {
+            (Verdict::Allowed(_), None) => agreed = Some(verdict),
+            (Verdict::Allowed(caller), Some(Verdict::Allowed(first))) if caller == first => {}
+            (Verdict::Allowed(_), Some(_)) => return Verdict::InvalidKey(redact(key)),
+            _ => return verdict,
+        }
+    }
+    match agreed {
+        Some(verdict) => verdict,
+        None => authenticate_one(keys, issuers, None).await,
+    }
+}
+
+async fn authenticate_one(keys: &KeyRing, issuers: &Issuers, key: Option<&str>) -> Verdict {
     if !issuers.is_empty()
-        && let Some(token) = presented_key(headers).filter(|t| jwt::looks_like_jwt(t))
+        && let Some(token) = key.filter(|t| jwt::looks_like_jwt(t))
     {
         return match issuers.verify(token).await {
             Ok(identity) => Verdict::allowed(identity.owner, identity.name),
@@ -106,12 +127,22 @@ pub async fn authenticate(keys: &KeyRing, issuers: &Issuers, headers: &HeaderMap
         };
     }
     if keys.is_open() && !issuers.is_empty() {
-        return match presented_key(headers) {
+        return match key {
             None => Verdict::MissingKey,
             Some(key) => Verdict::InvalidKey(redact(key)),
         };
     }
-    keys.check(headers)
+    keys.check_key(key)
+}
+
+fn distinct(keys: Vec<&str>) -> Vec<&str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for key in keys {
+        if !seen.contains(&key) {
+            seen.push(key);
+        }
+    }
+    seen
 }
 
 impl KeyRing {
@@ -142,8 +173,7 @@ impl KeyRing {
         self.keys.is_empty()
     }
 
-    pub fn check(&self, headers: &HeaderMap) -> Verdict {
-        let presented = presented_key(headers);
+    fn check_key(&self, presented: Option<&str>) -> Verdict {
         if self.is_open() {
             // Still separate callers that present different keys, so they never share audio.
             let owner = presented.map_or_else(Owner::anonymous, Owner::from_api_key);
@@ -172,17 +202,27 @@ fn digest(key: &str) -> [u8; 32] {
 }
 
 /// `api-key: K` (Azure) or `Authorization: Bearer K` (OpenAI); both are accepted everywhere.
-pub fn presented_key(headers: &HeaderMap) -> Option<&str> {
-    let api_key = headers
-        .get("api-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim);
+/// The credential, when every one presented is the same (a client secret is looked up by it).
+pub fn sole_key(headers: &HeaderMap) -> Option<&str> {
+    match distinct(presented_keys(headers)).as_slice() {
+        [key] => Some(key),
+        _ => None,
+    }
+}
+
+/// Every credential presented: each `api-key` value, then the bearer token.
+pub fn presented_keys(headers: &HeaderMap) -> Vec<&str> {
+    let api_keys = headers
+        .get_all("api-key")
+        .iter()
+        .map(|v| v.to_str().map(str::trim).unwrap_or("\u{fffd}"));
     let bearer = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .get_all(axum::http::header::AUTHORIZATION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim);
-    api_key.or(bearer).filter(|k| !k.is_empty())
+    api_keys.chain(bearer).filter(|k| !k.is_empty()).collect()
 }
 
 /// The start and end of a key, for error messages that help without disclosing it.
@@ -200,6 +240,13 @@ pub fn redact(key: &str) -> String {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    impl KeyRing {
+        /// The verdict of a server with these keys and no identity provider.
+        fn check(&self, headers: &HeaderMap) -> Verdict {
+            futures::executor::block_on(authenticate(self, &Issuers::default(), headers))
+        }
+    }
 
     fn headers(name: &'static str, value: &str) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -264,6 +311,28 @@ mod tests {
         assert_eq!(caller.owner, Owner::from_api_key("sk-team-b"));
         assert!(NamedKey::from_sha256("x", "abc").is_err());
         assert!(NamedKey::from_sha256("x", &"zz".repeat(32)).is_err());
+    }
+
+    #[test]
+    fn several_credentials_must_all_be_right_and_the_same_caller() {
+        let ring = KeyRing::new(&["sk-good-key-1", "sk-good-key-2"]);
+        let mut both = headers("authorization", "Bearer sk-good-key-1");
+        both.append("api-key", HeaderValue::from_static("sk-good-key-1"));
+        assert!(matches!(ring.check(&both), Verdict::Allowed(_)));
+        // A wrong key beside a right one, in either place, is refused.
+        let mut wrong_header = headers("authorization", "Bearer sk-wrong-key-9");
+        wrong_header.append("api-key", HeaderValue::from_static("sk-good-key-1"));
+        assert_eq!(
+            ring.check(&wrong_header),
+            Verdict::InvalidKey("sk-***ey-9".into())
+        );
+        let mut wrong_query = headers("authorization", "Bearer sk-good-key-1");
+        wrong_query.append("api-key", HeaderValue::from_static("sk-wrong-key-9"));
+        assert_eq!(ring.check(&wrong_query), Verdict::InvalidKey("sk-***ey-9".into()));
+        // Two right keys of different callers are not one caller.
+        let mut two_callers = headers("api-key", "sk-good-key-1");
+        two_callers.append("api-key", HeaderValue::from_static("sk-good-key-2"));
+        assert!(matches!(ring.check(&two_callers), Verdict::InvalidKey(_)));
     }
 
     #[test]

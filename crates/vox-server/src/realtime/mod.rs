@@ -180,12 +180,12 @@ async fn authenticate(
             .iter()
             .find_map(|p| p.strip_prefix(KEY_SUBPROTOCOL).map(str::to_string))
     });
-    if let Some(key) = browser_key
-        && let Ok(value) = HeaderValue::from_str(&key)
-    {
-        presented.insert("api-key", value);
+    // Beside, never instead of, the headers' credentials: all must agree.
+    if let Some(key) = browser_key {
+        let value = HeaderValue::from_str(&key).unwrap_or(HeaderValue::from_static("unreadable-key"));
+        presented.append("api-key", value);
     }
-    if let Some(key) = crate::auth::presented_key(&presented)
+    if let Some(key) = crate::auth::sole_key(&presented)
         && let Some(grant) = state.client_secrets().grant(key)
     {
         return Ok(grant);
