@@ -60,7 +60,7 @@ pub struct AuthConfig {
     )]
     pub max_requests: Option<usize>,
 
-    /// Realtime sessions one caller may have open [default: unlimited].
+    /// Realtime sessions one caller may have open [default: 16].
     #[arg(
         long = "caller-max-realtime-sessions",
         env = "VOX_CALLER_MAX_REALTIME_SESSIONS",
@@ -131,7 +131,11 @@ impl AuthConfig {
         Ok(vox_server::auth::limits::CallerLimits {
             requests_per_minute: self.requests_per_minute,
             max_requests: self.max_requests,
-            max_realtime_sessions: self.max_realtime_sessions,
+            // Each session may hold up to 32 MiB: the cap bounds what one caller can take.
+            max_realtime_sessions: Some(
+                self.max_realtime_sessions
+                    .unwrap_or(vox_server::defaults::CALLER_MAX_REALTIME_SESSIONS),
+            ),
         })
     }
 

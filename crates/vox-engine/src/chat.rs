@@ -91,4 +91,10 @@ pub enum ChatEvent {
 pub trait ChatModel: crate::EngineStatus {
     /// Starts a generation; dropping the stream cancels it and frees its slot.
     fn generate(&self, job: ChatJob) -> BoxStream<'static, Result<ChatEvent, EngineError>>;
+
+    /// Tokens one generation may use, prompt and answer together, when the engine knows it:
+    /// realtime sessions cap their texts by it.
+    fn context_tokens(&self) -> Option<usize> {
+        None
+    }
 }

@@ -15,6 +15,13 @@ pub enum EngineError {
          {requested} tokens. Please reduce the length of the messages."
     )]
     ContextLengthExceeded { limit: u64, requested: u64 },
+    /// A prompt so long in bytes that it cannot fit the context whatever it says; refused
+    /// without counting its tokens.
+    #[error(
+        "This model's maximum context length is {limit} tokens. However, your messages are {bytes} \
+         bytes long, more than that many tokens can hold. Please reduce the length of the messages."
+    )]
+    PromptTooLong { limit: u64, bytes: u64 },
     /// The request was cancelled (its client went away).
     #[error("cancelled")]
     Cancelled,

@@ -18,15 +18,17 @@ use vox_engine::worker::{Inbox, Queued};
 
 use crate::decision::{CallTrigger, LazyCalls, most_likely};
 use crate::grammar::{forced_call_grammar, free_call_grammar};
+use crate::measure::Measured;
 use crate::opening::{Opening, classify};
 use crate::output::OutputFilter;
-use crate::prompt::PromptTemplate;
 use crate::sampler::{call_sampler, sampler_for};
 use crate::slot::{Events, Generation, Slot, common_prefix};
 use crate::utf8::Utf8Assembler;
 
 pub struct Request {
     pub job: ChatJob,
+    /// Its prompt, rendered and tokenized off this thread.
+    pub measured: Measured,
     pub events: Events,
     /// Counts the request in the engine's load until its generation ends.
     pub held: Held,
@@ -35,7 +37,6 @@ pub struct Request {
 pub struct Scheduler<'m> {
     pub model: &'m LlamaModel,
     pub context: LlamaContext<'m>,
-    pub template: PromptTemplate,
     pub slots: Vec<Slot>,
     pub batch: LlamaBatch<'static>,
     pub batch_size: usize,
@@ -100,13 +101,18 @@ impl Scheduler<'_> {
             job: request, span, ..
         }: Queued<Request>,
     ) {
-        let Request { job, events, held } = request;
+        let Request {
+            job,
+            measured,
+            events,
+            held,
+        } = request;
         if events.is_closed() {
             return;
         }
         let _request = span.enter();
         let started = self.generating.mark(Instant::now());
-        match self.prepare(&job, events.clone(), started) {
+        match self.prepare(&job, measured, events.clone(), started) {
             Ok((prompt, mut generation)) => {
                 generation.held = Some(held);
                 generation.span = span.clone();
@@ -121,30 +127,11 @@ impl Scheduler<'_> {
     fn prepare(
         &self,
         job: &ChatJob,
+        Measured { prompt, tokens }: Measured,
         events: Events,
         started: Mark,
     ) -> Result<(Vec<LlamaToken>, Generation), EngineError> {
-        let prompt = self.template.render(job).map_err(EngineError::InvalidInput)?;
-        tracing::trace!(prompt = %prompt.text, "prompt");
-        // A template that writes the BOS token itself must not get a second one.
-        let add_special = !self.template.starts_with_bos(&prompt.text);
-        let tokens = self
-            .model
-            .vocab()
-            .tokenize(prompt.text.as_bytes(), add_special, true);
-        if tokens.is_empty() {
-            return Err(EngineError::InvalidInput(
-                "The conversation renders to an empty prompt.".into(),
-            ));
-        }
-        // One token of room is needed for even the shortest answer.
-        if tokens.len() >= self.context_per_slot {
-            return Err(EngineError::ContextLengthExceeded {
-                limit: self.context_per_slot as u64,
-                requested: tokens.len() as u64,
-            });
-        }
-        let room = (self.context_per_slot - tokens.len()) as u64;
+        let room = self.context_per_slot.saturating_sub(tokens.len()) as u64;
         let max_tokens = job.sampling.max_tokens.map_or(room, |m| u64::from(m).min(room));
         let declared_tools: Vec<String> = job.tools.iter().map(|t| t.name.clone()).collect();
         let forced = forced_call_grammar(&job.tool_policy, &job.tools).map_err(EngineError::InvalidInput)?;

@@ -25,6 +25,7 @@ use vox_engine::{EngineError, EngineStatus};
 use crate::LlamaError;
 use crate::batch::{Request, Scheduler};
 use crate::decision::CallTrigger;
+use crate::measure::{NotMeasured, PromptMeasure};
 use crate::prompt::PromptTemplate;
 use crate::slot::Slot;
 
@@ -61,9 +62,12 @@ impl LlamaConfig {
 }
 
 pub struct LlamaEngine {
-    requests: Worker<Request>,
+    requests: Arc<Worker<Request>>,
+    /// Renders and counts prompts on the caller's side of the queue.
+    measure: Arc<PromptMeasure>,
     meter: Arc<LoadMeter>,
     slots: usize,
+    context_per_slot: usize,
 }
 
 /// llama.cpp's backend is process-wide and may be initialised once.
@@ -84,30 +88,42 @@ impl LlamaEngine {
         let backend = backend()?;
         let meter = LoadMeter::new();
         let slots = config.slots.max(1);
+        let context_per_slot = config.context_per_slot;
         let thread_meter = meter.clone();
         let spec = WorkerSpec {
             name: NAME,
             queue_depth: config.queue_depth,
             retry_after: RETRY_AFTER,
         };
-        let (requests, ()) = Worker::start(spec, move |ready: Ready<(), LlamaError>, inbox| {
-            yield_to_speech();
-            let model = match load_model(backend, &config) {
-                Ok(model) => model,
-                Err(err) => return ready.failed(err),
-            };
-            match scheduler(backend, &model, &config, thread_meter) {
-                Ok(scheduler) => {
-                    ready.loaded(());
-                    scheduler.run(inbox);
+        let (requests, measure) = Worker::start(
+            spec,
+            move |ready: Ready<Arc<PromptMeasure>, LlamaError>, inbox| {
+                yield_to_speech();
+                let loaded = load_model(backend, &config).and_then(|model| {
+                    let template = chat_template(&model)?;
+                    let model = Arc::new(model);
+                    let measure = PromptMeasure::new(model.clone(), template, config.context_per_slot);
+                    Ok((model, Arc::new(measure)))
+                });
+                let (model, measure) = match loaded {
+                    Ok(loaded) => loaded,
+                    Err(err) => return ready.failed(err),
+                };
+                match scheduler(backend, &model, &config, thread_meter) {
+                    Ok(scheduler) => {
+                        ready.loaded(measure);
+                        scheduler.run(inbox);
+                    }
+                    Err(err) => ready.failed(err),
                 }
-                Err(err) => ready.failed(err),
-            }
-        })?;
+            },
+        )?;
         Ok(Self {
-            requests,
+            requests: Arc::new(requests),
+            measure,
             meter,
             slots,
+            context_per_slot,
         })
     }
 }
@@ -146,7 +162,6 @@ fn scheduler<'m>(
     config: &LlamaConfig,
     meter: Arc<LoadMeter>,
 ) -> Result<Scheduler<'m>, LlamaError> {
-    let template = chat_template(model)?;
     let slots = config.slots.max(1);
     let total = NonZeroU32::new((config.context_per_slot * slots) as u32)
         .ok_or_else(|| LlamaError::Load("context size must be positive".into()))?;
@@ -170,7 +185,6 @@ fn scheduler<'m>(
     Ok(Scheduler {
         model,
         context,
-        template,
         slots: (0..slots)
             .map(|seq| Slot {
                 seq: seq as i32,
@@ -227,13 +241,43 @@ fn stopped_if_dropped(
 }
 
 impl ChatModel for LlamaEngine {
+    /// The prompt is measured on a blocking thread first (see `measure`); only a prompt that
+    /// fits is queued for the model thread.
     fn generate(&self, job: ChatJob) -> BoxStream<'static, Result<ChatEvent, EngineError>> {
         let (events, stream) = unbounded_channel();
         let held = self.meter.hold(1.0);
-        match self.requests.submit(Request { job, events, held }) {
-            Ok(()) => stopped_if_dropped(UnboundedReceiverStream::new(stream)),
-            Err(error) => futures::stream::once(async move { Err(error) }).boxed(),
+        let measure = self.measure.clone();
+        let requests = self.requests.clone();
+        let prepare = move || {
+            let left = || events.is_closed();
+            let measured = match measure.measure(&job, left) {
+                Ok(measured) => measured,
+                Err(NotMeasured::Abandoned) => return,
+                Err(NotMeasured::Refused(error)) => {
+                    let _ = events.send(Err(error));
+                    return;
+                }
+            };
+            let failure = events.clone();
+            let request = Request {
+                job,
+                measured,
+                events,
+                held,
+            };
+            if let Err(error) = requests.submit(request) {
+                let _ = failure.send(Err(error));
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn_blocking(prepare)),
+            Err(_) => prepare(),
         }
+        stopped_if_dropped(UnboundedReceiverStream::new(stream))
+    }
+
+    fn context_tokens(&self) -> Option<usize> {
+        Some(self.context_per_slot)
     }
 }
 

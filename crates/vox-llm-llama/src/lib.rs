@@ -6,6 +6,7 @@ mod batch;
 mod decision;
 mod engine;
 mod grammar;
+mod measure;
 mod opening;
 mod output;
 mod prompt;

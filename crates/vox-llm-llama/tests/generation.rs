@@ -300,6 +300,40 @@ async fn a_prompt_over_the_context_is_refused() {
     }
 }
 
+/// Size before cost: a prompt far over the context is refused off the model thread, and a
+/// short request sent meanwhile is answered as fast as alone (once it took 29 s instead of 0.4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_text_is_refused_without_stalling_anyone() {
+    let engine = shared();
+    let huge = "lorem ipsum dolor sit amet ".repeat(1_000_000);
+    let flood = tokio::spawn({
+        let engine = engine.clone();
+        async move { run(&engine, greedy(&huge, 10)).await }
+    });
+    let started = Instant::now();
+    let short = run(&engine, greedy("Say hello.", 4)).await.unwrap();
+    let short_took = started.elapsed();
+    assert!(!short.text.is_empty());
+    match flood.await.unwrap() {
+        Err(EngineError::PromptTooLong { limit, bytes }) => {
+            assert_eq!(limit, 1024);
+            assert!(bytes >= 27_000_000);
+        }
+        other => panic!("expected the flood refused by its size, got {other:?}"),
+    }
+    // Bounded, not timed to the millisecond: tokenizing the flood took about 30 s.
+    assert!(short_took < Duration::from_secs(10), "{short_took:?}");
+    // Over the context but under the byte bound: counted piece by piece, refused with a count.
+    let long = "word ".repeat(5_000);
+    match run(&engine, greedy(&long, 10)).await {
+        Err(EngineError::ContextLengthExceeded { limit, requested }) => {
+            assert_eq!(limit, 1024);
+            assert!(requested > 1024 && requested <= 5_000, "{requested}");
+        }
+        other => panic!("expected a context error, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn a_dropped_stream_frees_its_slot_for_the_next_request() {
     // One slot, nothing queued: the second request can only run once the first is released.

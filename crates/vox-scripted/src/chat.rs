@@ -23,6 +23,8 @@ pub struct ScriptedChat {
     pub queue: Duration,
     /// The jobs it was given, for tests to inspect.
     pub jobs: Mutex<Vec<ChatJob>>,
+    /// The context it reports (none: unknown, as a remote engine's).
+    pub context_tokens: Option<usize>,
 }
 
 impl ScriptedChat {
@@ -33,6 +35,11 @@ impl ScriptedChat {
             prompt_tokens: 12,
             ..Self::default()
         }
+    }
+
+    pub fn with_context(mut self, tokens: usize) -> Self {
+        self.context_tokens = Some(tokens);
+        self
     }
 
     pub fn with_delay(mut self, delay: Duration) -> Self {
@@ -106,6 +113,10 @@ impl ChatModel for ScriptedChat {
                 Ok(event)
             })
             .boxed()
+    }
+
+    fn context_tokens(&self) -> Option<usize> {
+        self.context_tokens
     }
 }
 

@@ -23,6 +23,25 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     }
 }
 
+/// As [`JsonBody`], with the body's size in bytes: a route may hold a body that turns out to
+/// carry no audio to a smaller limit.
+pub struct SizedJsonBody<T> {
+    pub value: T,
+    pub bytes: usize,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for SizedJsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        let bytes = read_limited(request, state).await?;
+        Ok(Self {
+            value: parse_body(&bytes)?,
+            bytes: bytes.len(),
+        })
+    }
+}
+
 /// The body of a request, read whole, with the same limit and 413 as JSON bodies.
 pub struct LimitedRequest(pub Request);
 

@@ -207,6 +207,20 @@ impl ApiError {
         .with_code("request_too_large")
     }
 
+    /// 413 for a body without audio over the text limit, which is much smaller than the limit
+    /// made to fit audio.
+    pub fn text_body_too_large(limit: usize) -> Self {
+        Self::openai(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            INVALID_REQUEST,
+            format!(
+                "The request body carries no audio and is larger than the {limit}-byte limit of this \
+                 server for text."
+            ),
+        )
+        .with_code("request_too_large")
+    }
+
     /// 408: the body came too slowly for the connection limits.
     pub fn body_too_slow(limits: &crate::door::ConnectionLimits) -> Self {
         Self::openai(
@@ -344,7 +358,7 @@ impl ApiError {
             ..Self::openai(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limit_error",
-                "The server is at capacity; retry after the delay in the Retry-After header.",
+                format!("The server is at capacity; {HEADER_HINT}"),
             )
             .with_code("rate_limit_exceeded")
         }
@@ -360,9 +374,8 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limit_error",
                 format!(
-                    "The server is at capacity: this request would wait about {:.0} s before its \
-                     first output, beyond this server's {:.0} s limit. Retry after the delay in the \
-                     Retry-After header.",
+                    "The server is at capacity (this request would wait about {:.0} s before its \
+                     first output, beyond this server's {:.0} s limit); {HEADER_HINT}",
                     expected_wait.as_secs_f64(),
                     bound.as_secs_f64()
                 ),
@@ -489,7 +502,7 @@ impl From<EngineError> for ApiError {
             EngineError::InvalidInput(message) => {
                 Self::openai(StatusCode::BAD_REQUEST, INVALID_REQUEST, message)
             }
-            EngineError::ContextLengthExceeded { .. } => Self {
+            EngineError::ContextLengthExceeded { .. } | EngineError::PromptTooLong { .. } => Self {
                 param: Some("messages".into()),
                 code: Some("context_length_exceeded".into()),
                 ..Self::openai(StatusCode::BAD_REQUEST, INVALID_REQUEST, err.to_string())
@@ -515,13 +528,24 @@ impl From<StoreError> for ApiError {
     }
 }
 
-/// Inside a realtime session a failure is an `error` event, worded as its HTTP answer would be.
+/// How an HTTP answer says when to come back; an event has no header, so it says the delay.
+const HEADER_HINT: &str = "retry after the delay in the Retry-After header.";
+
+/// Inside a realtime session a failure is an `error` event, worded as its HTTP answer would be,
+/// except that the delay is said in words: an event has no Retry-After header.
 impl From<ApiError> for vox_protocol::realtime::RealtimeError {
     fn from(err: ApiError) -> Self {
+        let message = match err.retry_after_secs {
+            Some(secs) => format!(
+                "{} try again in {secs} s.",
+                err.message.trim_end_matches(HEADER_HINT).trim_end()
+            ),
+            None => err.message,
+        };
         Self {
             kind: err.kind,
             code: err.code,
-            message: err.message,
+            message,
             param: err.param,
             event_id: None,
         }

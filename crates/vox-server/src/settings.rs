@@ -62,6 +62,8 @@ pub mod defaults {
         "gpt-4o-realtime-preview-2024-12-17",
         "gpt-4o-realtime-preview-2025-06-03",
     ];
+    /// Realtime sessions one caller may have open unless configured otherwise.
+    pub const CALLER_MAX_REALTIME_SESSIONS: usize = 16;
     /// The first Azure OpenAI API version with audio chat completions.
     pub const AZURE_API_VERSION: &str = "2025-01-01-preview";
 }

@@ -116,6 +116,10 @@ impl InputBuffer {
     }
 
     /// Milliseconds of audio in the buffer.
+    pub fn buffered_samples(&self) -> usize {
+        self.samples.len()
+    }
+
     pub fn buffered_ms(&self) -> u64 {
         self.samples.len() as u64 * 1000 / u64::from(self.format.rate())
     }

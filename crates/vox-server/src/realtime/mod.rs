@@ -4,6 +4,7 @@
 //! completions.
 
 mod audio;
+mod budget;
 mod conversation;
 mod input;
 mod report;
@@ -34,8 +35,9 @@ const SUBPROTOCOL: &str = "realtime";
 /// A browser's key, as a subprotocol (browsers cannot set headers on a WebSocket).
 const KEY_SUBPROTOCOL: &str = "openai-insecure-api-key.";
 const BETA_SUBPROTOCOL: &str = "openai-beta.realtime-v1";
-/// Client events larger than this are refused by the socket (OpenAI caps an append at 15 MiB).
-const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+/// Client events larger than this are refused: an error event naming the limit, then close
+/// 1009 (OpenAI caps an append at 15 MiB).
+pub(crate) const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 
 type Params = Query<HashMap<String, String>>;
 type Upgrade = Result<WebSocketUpgrade, WebSocketUpgradeRejection>;
@@ -135,6 +137,13 @@ async fn prepare(
         synthesizer: RequiredEngines::synthesizer(engines)?,
         vad: engines.vad.clone(),
     };
+    // A session opened on a saturated server could not answer within the bound: refused
+    // before the upgrade, as a chat completion would be, with Retry-After.
+    let expected = engines.transcriber.expected_wait()
+        + engines.chat.expected_wait()
+        + engines.synthesizer.expected_wait()
+        + state.spoken_answers().expected_wait();
+    crate::engines::admit(state, expected).map_err(|e| e.shaped(shape))?;
     let beta = headers
         .get_all("openai-beta")
         .iter()

@@ -33,6 +33,7 @@ use vox_protocol::realtime::{
 
 use super::Grant;
 use super::audio::InputDecoder;
+use super::budget::{self, Budget};
 use super::conversation::{self, Items};
 use super::input::InputBuffer;
 use super::report;
@@ -71,7 +72,9 @@ const BETA_ONLY_KEYS: [&str; 8] = [
 
 /// WebSocket close codes the server uses.
 const CLOSE_NORMAL: u16 = 1000;
+const CLOSE_GOING_AWAY: u16 = 1001;
 const CLOSE_POLICY: u16 = 1008;
+const CLOSE_TOO_BIG: u16 = 1009;
 
 pub struct Engines {
     pub transcriber: Arc<dyn Transcriber>,
@@ -175,6 +178,8 @@ struct Session {
     state: AppState,
     engines: Engines,
     spoken_style: Option<String>,
+    /// What its texts and memory may reach.
+    budget: Budget,
     dialect: Dialect,
     out: Outbox,
     config: SessionConfig,
@@ -212,12 +217,14 @@ impl Session {
         let expires_at = unix_now() + MAX_SESSION.as_secs();
         let config = SessionConfig::new(new_id("sess"), setup.model, expires_at);
         let input = InputBuffer::new(config.input_format);
+        let budget = Budget::for_context(setup.engines.chat.context_tokens());
         let now = Instant::now();
         let mut session = Self {
             _held: setup.held,
             state: setup.state,
             engines: setup.engines,
             spoken_style: setup.spoken_style,
+            budget,
             dialect: setup.dialect,
             out: Outbox(out),
             config,
@@ -277,6 +284,8 @@ impl Session {
                     self.on_response_events(ended).await
                 }
                 () = tokio::time::sleep_until(deadline) => self.on_deadline().await,
+                // The writer dropped a peer that stopped reading: the session ends with it.
+                () = self.out.0.closed() => None,
             };
             if done.is_none() {
                 break;
@@ -422,7 +431,17 @@ impl Session {
                 self.out.event(ServerEvent::Error(err)).await
             }
             Ok(Message::Ping(_) | Message::Pong(_)) => Some(()),
-            Ok(Message::Close(_)) | Err(_) => None,
+            Ok(Message::Close(_)) => None,
+            Err(err) => match frame_too_big(&err) {
+                Some(size) => {
+                    let message = format!(
+                        "The message of {size} bytes is over the limit of {} bytes for one event: send audio in smaller input_audio_buffer.append events.",
+                        super::MAX_MESSAGE_BYTES
+                    );
+                    self.close(CLOSE_TOO_BIG, "message_too_large", &message).await
+                }
+                None => None,
+            },
         }
     }
 
@@ -483,6 +502,7 @@ impl Session {
             ));
         }
         let config = self.config.update(session)?;
+        self.budget.check_prompt(&config, "session")?;
         if config.modality == Modality::Audio
             && self.engines.synthesizer.voices().resolve(&config.voice).is_none()
         {
@@ -534,6 +554,9 @@ impl Session {
     }
 
     async fn append_audio(&mut self, audio: &str) -> Result<(), RealtimeError> {
+        // Decoded, base64's four characters are three bytes.
+        let samples = audio.len() / 4 * 3 / self.config.input_format.sample_bytes();
+        budget::check_room(self.held_bytes(), budget::samples_bytes(samples))?;
         for event in self.input.append(audio)? {
             self.on_turn_event(event).await;
         }
@@ -788,6 +811,13 @@ impl Session {
 
     async fn create_item(&mut self, previous: Option<String>, value: &Value) -> Result<(), RealtimeError> {
         let created = vox_protocol::realtime::item::Item::parse(value)?;
+        self.budget.check_item(&created.item)?;
+        let audio_samples = created
+            .audio_base64
+            .as_ref()
+            .map_or(0, |b| b.len() / 4 * 3 / self.config.input_format.sample_bytes());
+        let adding = budget::held_bytes(std::slice::from_ref(&created.item), audio_samples);
+        budget::check_room(self.held_bytes(), adding)?;
         if self.items.get(&created.item.id).is_some() {
             return Err(RealtimeError::invalid(
                 format!("Item with id '{}' already exists.", created.item.id),
@@ -1013,7 +1043,11 @@ impl Session {
     /// A response to `items` on the engines, not yet announced.
     fn prepare_response(&self, request: Option<&Value>, items: &[Item]) -> Result<Running, RealtimeError> {
         let config = match request {
-            Some(request) => self.config.for_response(request)?,
+            Some(request) => {
+                let config = self.config.for_response(request)?;
+                self.budget.check_prompt(&config, "response")?;
+                config
+            }
             None => self.config.clone(),
         };
         let spoken = config.modality == Modality::Audio;
@@ -1114,6 +1148,7 @@ impl Session {
                 .await;
         }
         if now >= self.last_frame + SILENT_PEER {
+            self.out.close(CLOSE_GOING_AWAY, "peer_silent".into()).await;
             return None;
         }
         if now >= self.last_event + IDLE_SESSION {
@@ -1174,6 +1209,11 @@ impl Session {
         None
     }
 
+    /// The memory the session's conversation and input buffer hold now.
+    fn held_bytes(&self) -> usize {
+        budget::held_bytes(self.items.all(), self.input.buffered_samples())
+    }
+
     fn previous_of(&self, item_id: &str) -> Option<String> {
         let all = self.items.all();
         let at = all.iter().position(|i| i.id == item_id)?;
@@ -1192,6 +1232,15 @@ impl Outbox {
 
     async fn close(&self, code: u16, reason: String) {
         let _ = self.0.send(Outgoing::Close { code, reason }).await;
+    }
+}
+
+/// The size of a message the socket refused for being over the limit, if that is the error.
+fn frame_too_big(err: &axum::Error) -> Option<usize> {
+    use tungstenite::error::{CapacityError, Error};
+    match std::error::Error::source(err)?.downcast_ref::<Error>()? {
+        Error::Capacity(CapacityError::MessageTooLong { size, .. }) => Some(*size),
+        _ => None,
     }
 }
 

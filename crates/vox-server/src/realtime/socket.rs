@@ -1,5 +1,12 @@
 //! The socket's writing half: server events out in the client's protocol generation, a ping
 //! every few seconds, and a close frame that says why the server ended the session.
+//!
+//! Every write has a deadline: a peer that stops reading fills its socket's buffers, the next
+//! write cannot go out within [`WRITE_DEADLINE`], and the connection is dropped (the session
+//! then ends at its next event), so no caller holds a connection, a descriptor and kernel
+//! buffers by not reading.
+
+use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures::SinkExt;
@@ -8,7 +15,11 @@ use tokio::sync::mpsc;
 use vox_protocol::realtime::{Dialect, ServerEvent};
 
 /// Keeps proxies from dropping a quiet session and lets the reader notice a dead peer.
-pub const PING_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
+pub const PING_EVERY: Duration = Duration::from_secs(20);
+/// The longest one frame may take to go out before the peer counts as gone.
+pub const WRITE_DEADLINE: Duration = Duration::from_secs(10);
+/// The longest the closing frame may take: the peer may already have stopped reading.
+const CLOSE_DEADLINE: Duration = Duration::from_secs(2);
 
 pub enum Outgoing {
     Event(Box<ServerEvent>),
@@ -31,18 +42,27 @@ pub async fn write(
                 },
                 Some(Outgoing::Close { code, reason }) => {
                     let frame = CloseFrame { code, reason: reason.into() };
-                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    let _ = tokio::time::timeout(CLOSE_DEADLINE, sink.send(Message::Close(Some(frame)))).await;
                     break;
                 }
+                // The session ended without saying why (the client closed, or its socket broke).
                 None => {
-                    let _ = sink.send(Message::Close(None)).await;
+                    let frame = CloseFrame { code: CLOSE_NORMAL, reason: "".into() };
+                    let _ = tokio::time::timeout(CLOSE_DEADLINE, sink.send(Message::Close(Some(frame)))).await;
                     break;
                 }
             },
             _ = ping.tick() => Message::Ping(Default::default()),
         };
-        if sink.send(message).await.is_err() {
-            break;
+        match tokio::time::timeout(WRITE_DEADLINE, sink.send(message)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => break,
+            Err(_) => {
+                tracing::info!("realtime client stopped reading: connection dropped");
+                break;
+            }
         }
     }
 }
+
+const CLOSE_NORMAL: u16 = 1000;

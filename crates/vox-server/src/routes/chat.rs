@@ -5,7 +5,7 @@ use axum::response::Response;
 use vox_protocol::chat::request::ChatCompletionRequest;
 use vox_protocol::chat::validate::{ChatLimits, ValidChatRequest, validate_chat_request};
 
-use crate::body::JsonBody;
+use crate::body::SizedJsonBody;
 use crate::chat::{self, AudioHistory};
 use crate::context::RequestContext;
 use crate::error::ApiError;
@@ -31,8 +31,12 @@ use crate::state::{AppState, unix_now};
 pub async fn create(
     State(state): State<AppState>,
     context: RequestContext,
-    JsonBody(request): JsonBody<ChatCompletionRequest>,
+    body: SizedJsonBody<ChatCompletionRequest>,
 ) -> Result<Response, ApiError> {
+    let SizedJsonBody {
+        value: request,
+        bytes,
+    } = body;
     let deployment = context.deployment(&state, request.model.as_deref())?;
     let voices = state.voice_names(deployment);
     let limits = ChatLimits {
@@ -41,6 +45,12 @@ pub async fn create(
         require_audio: deployment.require_audio,
     };
     let request = validate_chat_request(request, &limits)?;
+    // The body limit makes room for 20 MB of audio; a body without any gets only the room
+    // audio leaves beside it, before its text costs anything.
+    let text_limit = crate::defaults::BODY_OVERHEAD_BYTES;
+    if !request.has_audio_input() && bytes > text_limit {
+        return Err(ApiError::text_body_too_large(text_limit));
+    }
     let history = audio_history(&state, &context, &request).await?;
     let model = request.model.clone().unwrap_or_else(|| deployment.name.clone());
     let engines = state.engines_for(deployment);

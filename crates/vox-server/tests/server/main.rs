@@ -10,6 +10,7 @@ mod cors;
 mod door;
 mod errors;
 mod fuzz_replay;
+mod hostile;
 mod playground;
 mod realtime;
 mod routes;

@@ -15,16 +15,17 @@ use vox_scripted::{LoudnessVad, ScriptedChat, ScriptedTranscriber, ToneVoice};
 
 use crate::common::{KEY, settings};
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub(crate) type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-struct Running {
-    url: String,
+pub(crate) struct Running {
+    pub(crate) url: String,
     voice: Arc<ToneVoice>,
     chat: Arc<ScriptedChat>,
     _server: tokio::task::JoinHandle<()>,
 }
 
-async fn start(chat: ScriptedChat, voice: ToneVoice) -> Running {
+pub(crate) async fn start(chat: ScriptedChat, voice: ToneVoice) -> Running {
     let voice = Arc::new(voice);
     let chat = Arc::new(chat);
     let engines = EngineSet {
@@ -56,7 +57,7 @@ async fn start(chat: ScriptedChat, voice: ToneVoice) -> Running {
     }
 }
 
-async fn connect(url: &str) -> Socket {
+pub(crate) async fn connect(url: &str) -> Socket {
     let mut request = url.into_client_request().unwrap();
     request
         .headers_mut()
@@ -65,7 +66,7 @@ async fn connect(url: &str) -> Socket {
     socket
 }
 
-async fn send(socket: &mut Socket, event: Value) {
+pub(crate) async fn send(socket: &mut Socket, event: Value) {
     socket
         .send(Message::Text(event.to_string().into()))
         .await
@@ -73,7 +74,7 @@ async fn send(socket: &mut Socket, event: Value) {
 }
 
 /// The next event, with the time it arrived.
-async fn next(socket: &mut Socket) -> (Instant, Value) {
+pub(crate) async fn next(socket: &mut Socket) -> (Instant, Value) {
     loop {
         let message = tokio::time::timeout(Duration::from_secs(20), socket.next())
             .await
@@ -86,7 +87,7 @@ async fn next(socket: &mut Socket) -> (Instant, Value) {
     }
 }
 
-async fn until(socket: &mut Socket, kind: &str) -> Vec<(Instant, Value)> {
+pub(crate) async fn until(socket: &mut Socket, kind: &str) -> Vec<(Instant, Value)> {
     let mut seen = Vec::new();
     loop {
         let event = next(socket).await;
@@ -99,7 +100,7 @@ async fn until(socket: &mut Socket, kind: &str) -> Vec<(Instant, Value)> {
 }
 
 /// 24 kHz pcm16: a loud tone (speech to the loudness detector) or silence.
-fn audio(secs: f64, loud: bool) -> String {
+pub(crate) fn audio(secs: f64, loud: bool) -> String {
     let samples = (24_000.0 * secs) as usize;
     let bytes: Vec<u8> = (0..samples)
         .flat_map(|i| {
@@ -110,7 +111,7 @@ fn audio(secs: f64, loud: bool) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-async fn speak(socket: &mut Socket, secs: f64, loud: bool) {
+pub(crate) async fn speak(socket: &mut Socket, secs: f64, loud: bool) {
     // 100 ms chunks, faster than real time: turn detection reads the audio's clock, not the wall's.
     for _ in 0..(secs * 10.0) as usize {
         send(
@@ -276,6 +277,10 @@ async fn a_full_synthesis_queue_is_an_error_event_not_a_stall() {
         .find(|(_, e)| e["type"] == "error")
         .expect("an error event");
     assert_eq!(error.1["error"]["code"], "rate_limit_exceeded");
+    // An event has no Retry-After header: the delay is said in words.
+    let message = error.1["error"]["message"].as_str().unwrap();
+    assert!(message.contains("try again in"), "{message}");
+    assert!(!message.contains("Retry-After"), "{message}");
     assert_eq!(events.last().unwrap().1["response"]["status"], "failed");
     // The session goes on.
     send(&mut socket, json!({"type": "input_audio_buffer.clear"})).await;
