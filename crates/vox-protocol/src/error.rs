@@ -53,14 +53,15 @@ impl ProtocolError {
     pub fn invalid(message: impl Into<String>, param: impl Into<String>, code: &'static str) -> Self {
         Self {
             kind: ProtocolErrorKind::InvalidRequest,
-            message: message.into(),
-            param: Some(param.into()),
+            message: bounded(message.into(), MAX_MESSAGE_CHARS),
+            param: Some(bounded(param.into(), MAX_PARAM_CHARS)),
             code: Some(code),
         }
     }
 
     /// `Invalid value: 'X'. Supported values are: 'a', 'b', and 'c'.`
     pub fn invalid_value(value: &str, supported: &[&str], param: impl Into<String>) -> Self {
+        let value = bounded(value.to_string(), MAX_VALUE_CHARS);
         let message = format!(
             "Invalid value: '{value}'. Supported values are: {}.",
             quoted_list(supported)
@@ -119,6 +120,20 @@ impl std::fmt::Display for ProtocolError {
 impl std::error::Error for ProtocolError {}
 
 /// OpenAI's list style: `'a' and 'b'`, `'a', 'b', and 'c'`.
+/// An error names what the client sent, never all of it: a value is shown up to this many
+/// characters, a parameter's path and a whole message up to these, so a flood is not echoed back.
+pub const MAX_VALUE_CHARS: usize = 64;
+const MAX_PARAM_CHARS: usize = 256;
+const MAX_MESSAGE_CHARS: usize = 2048;
+
+/// `text` cut to `max` characters, marked with "..." where cut.
+pub fn bounded(text: String, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text,
+    }
+}
+
 pub fn quoted_list(values: &[&str]) -> String {
     let quoted: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
     match quoted.as_slice() {

@@ -5,7 +5,11 @@
 
 use serde_json::Value;
 
-use crate::error::quoted_list;
+use crate::error::{MAX_VALUE_CHARS, bounded, quoted_list};
+
+/// How much of a client's text an error event may repeat (see `crate::error::bounded`).
+const MAX_PARAM_CHARS: usize = 256;
+const MAX_MESSAGE_CHARS: usize = 2048;
 
 /// An `error` event's content.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,8 +27,8 @@ impl RealtimeError {
         Self {
             kind: "invalid_request_error",
             code: Some(code.into()),
-            message: message.into(),
-            param: (!param.is_empty()).then(|| param.to_string()),
+            message: bounded(message.into(), MAX_MESSAGE_CHARS),
+            param: (!param.is_empty()).then(|| bounded(param.to_string(), MAX_PARAM_CHARS)),
             event_id: None,
         }
     }
@@ -37,12 +41,9 @@ impl RealtimeError {
         )
     }
 
-    /// The value is shown cut to its first 64 characters: an error never echoes a flood back.
+    /// The value is shown cut to its first characters: an error never echoes a flood back.
     pub fn invalid_value(value: &str, supported: &[&str], param: &str) -> Self {
-        let value: String = match value.char_indices().nth(64) {
-            Some((cut, _)) => format!("{}...", &value[..cut]),
-            None => value.to_string(),
-        };
+        let value = bounded(value.to_string(), MAX_VALUE_CHARS);
         Self::invalid(
             format!(
                 "Invalid value: '{value}'. Supported values are: {}.",
