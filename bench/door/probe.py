@@ -126,42 +126,58 @@ async def big_items(port, pid):
     return f"20 items of 9.8 MB: {refused} refused, resident {before:.0f} -> {after:.0f} MiB (+{after - before:.0f})"
 
 
-async def non_reader(port):
-    ws = await session(port)
-    await ws.send(json.dumps({"type": "conversation.item.create", "item": {
+def server_side_state(server_port, client_port):
+    """The TCP state of the server's end of our connection ("01" is established), from the kernel."""
+    with open("/proc/net/tcp") as table:
+        for line in table.readlines()[1:]:
+            fields = line.split()
+            local, remote, state = fields[1], fields[2], fields[3]
+            if int(local.split(":")[1], 16) == server_port and int(remote.split(":")[1], 16) == client_port:
+                return state
+    return None
+
+
+def non_reader(port):
+    """Asks for a big item again and again without reading; then watches, in the kernel's table,
+    how long the server keeps its end of the connection open."""
+    from websockets.sync.client import connect
+    # No keepalive: the client's own ping timeout would close the connection and spoil the count.
+    ws = connect(f"ws://127.0.0.1:{port}/v1/realtime?model=gpt-realtime",
+                 additional_headers={"Authorization": f"Bearer {KEY}"}, max_size=None, ping_interval=None)
+    ws.send(json.dumps({"type": "conversation.item.create", "item": {
         "type": "message", "role": "user", "content": [{"type": "input_text", "text": "word " * 800}]}}))
-    item = (await until(ws, {"conversation.item.added"}))["item"]["id"]
-    ws.transport.pause_reading()
-    retrieve = json.dumps({"type": "conversation.item.retrieve", "item_id": item})
+    while (event := json.loads(ws.recv()))["type"] != "conversation.item.added":
+        pass
+    retrieve = json.dumps({"type": "conversation.item.retrieve", "item_id": event["item"]["id"]})
+    client_port = ws.socket.getsockname()[1]
+    ws.socket.settimeout(2)
     started = time.monotonic()
     for _ in range(10_000):
         try:
-            await asyncio.wait_for(ws.send(retrieve), 2)
-        except (asyncio.TimeoutError, websockets.ConnectionClosed):
+            ws.socket.sendall(frame(retrieve))
+        except OSError:
             break
     while time.monotonic() - started < 60:
-        await asyncio.sleep(1)
-        if ws.transport.is_closing() or ws.transport.get_extra_info("socket") is None:
+        if server_side_state(port, client_port) != "01":
             break
-        sock = ws.transport.get_extra_info("socket")
-        try:
-            if sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b"":
-                break
-        except BlockingIOError:
-            continue
-        except OSError:
-            break
-        # Data is waiting: drain a little without parsing, as a stalled reader waking up would.
-        try:
-            while sock.recv(1 << 20, socket.MSG_DONTWAIT):
-                pass
-        except BlockingIOError:
-            pass
-        except OSError:
-            break
+        time.sleep(0.5)
     held = time.monotonic() - started
-    ws.transport.abort()
+    ws.socket.close()
     return f"client that stops reading: let go after {held:.0f} s" + (" (still held at 60 s)" if held >= 60 else "")
+
+
+def frame(text):
+    """A masked WebSocket text frame, written straight to the socket (the client never reads)."""
+    payload = text.encode()
+    mask = os.urandom(4)
+    header = bytes([0x81])
+    if len(payload) < 126:
+        header += bytes([0x80 | len(payload)])
+    elif len(payload) < 1 << 16:
+        header += bytes([0x80 | 126]) + len(payload).to_bytes(2, "big")
+    else:
+        header += bytes([0x80 | 127]) + len(payload).to_bytes(8, "big")
+    return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
 
 
 async def oversized_frame(port):
@@ -210,18 +226,23 @@ async def two_keys(port):
         return f"wrong header key + right ?api-key: {refused.response.status_code}"
 
 
-async def probe(binary):
+async def probe(binary, steps):
     process, port = start(binary)
+    loop = asyncio.get_running_loop()
+    checks = {
+        1: flood_and_short,
+        2: huge_instructions,
+        3: lambda port: big_items(port, process.pid),
+        4: lambda port: loop.run_in_executor(None, non_reader, port),
+        5: oversized_frame,
+        6: loose_update,
+        7: lambda port: loop.run_in_executor(None, loose_chat, port),
+        8: two_keys,
+    }
     try:
         print(f"== {binary}")
-        print("1.", await flood_and_short(port))
-        print("2.", await huge_instructions(port))
-        print("3.", await big_items(port, process.pid))
-        print("4.", await non_reader(port))
-        print("5.", await oversized_frame(port))
-        print("6.", await loose_update(port))
-        print("7.", loose_chat(port))
-        print("8.", await two_keys(port))
+        for step in steps:
+            print(f"{step}.", await checks[step](port), flush=True)
         print(f"   resident at the end: {rss_mib(process.pid):.0f} MiB")
     finally:
         process.kill()
@@ -231,8 +252,11 @@ async def probe(binary):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", action="append", required=True)
-    for binary in parser.parse_args().binary:
-        asyncio.run(probe(binary))
+    parser.add_argument("--steps", default="1,2,3,4,5,6,7,8", help="which findings to probe, e.g. 4,5")
+    args = parser.parse_args()
+    steps = [int(step) for step in args.steps.split(",")]
+    for binary in args.binary:
+        asyncio.run(probe(binary, steps))
 
 
 if __name__ == "__main__":

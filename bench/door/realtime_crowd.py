@@ -48,6 +48,10 @@ async def caller(port, question, speech_end, outcome):
                 if event["type"] == "error":
                     outcome["errors"][event["error"].get("code")] += 1
                     break
+                # A turn that could not be recognised is answered by this event, not `error`.
+                if event["type"].endswith("input_audio_transcription.failed"):
+                    outcome["errors"]["transcription " + str(event["error"].get("code"))] += 1
+                    break
     except TimeoutError:
         outcome["errors"]["no answer in 90 s"] += 1
     sender.cancel()
@@ -70,6 +74,8 @@ async def run(binary, models, threads):
     try:
         question = rt.speech(port, rt.QUESTION)
         speech_end = rt.speech_end_secs(question)
+        # Silence after it, as a microphone keeps sending: the server's window closes the turn.
+        question += bytes(2 * rt.RATE * 4)
         await crowd(port, 1, question, speech_end)  # warm-up: the engines measure their costs
         print(f"== {binary}", flush=True)
         for size in CROWDS:

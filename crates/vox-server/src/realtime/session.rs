@@ -554,8 +554,7 @@ impl Session {
     }
 
     async fn append_audio(&mut self, audio: &str) -> Result<(), RealtimeError> {
-        // Decoded, base64's four characters are three bytes.
-        let samples = audio.len() / 4 * 3 / self.config.input_format.sample_bytes();
+        let samples = self.samples_in(audio);
         budget::check_room(self.held_bytes(), budget::samples_bytes(samples))?;
         for event in self.input.append(audio)? {
             self.on_turn_event(event).await;
@@ -812,10 +811,7 @@ impl Session {
     async fn create_item(&mut self, previous: Option<String>, value: &Value) -> Result<(), RealtimeError> {
         let created = vox_protocol::realtime::item::Item::parse(value)?;
         self.budget.check_item(&created.item)?;
-        let audio_samples = created
-            .audio_base64
-            .as_ref()
-            .map_or(0, |b| b.len() / 4 * 3 / self.config.input_format.sample_bytes());
+        let audio_samples = created.audio_base64.as_deref().map_or(0, |b| self.samples_in(b));
         let adding = budget::held_bytes(std::slice::from_ref(&created.item), audio_samples);
         budget::check_room(self.held_bytes(), adding)?;
         if self.items.get(&created.item.id).is_some() {
@@ -1207,6 +1203,12 @@ impl Session {
             .await;
         self.out.close(code, error_code.to_string()).await;
         None
+    }
+
+    /// How many samples base64 audio in the session's input format decodes to (four characters
+    /// are three bytes), known before decoding it.
+    fn samples_in(&self, base64: &str) -> usize {
+        base64.len() / 4 * 3 / self.config.input_format.sample_bytes()
     }
 
     /// The memory the session's conversation and input buffer hold now.

@@ -2,9 +2,9 @@
 //! every few seconds, and a close frame that says why the server ended the session.
 //!
 //! Every write has a deadline: a peer that stops reading fills its socket's buffers, the next
-//! write cannot go out within [`WRITE_DEADLINE`], and the connection is dropped (the session
-//! then ends at its next event), so no caller holds a connection, a descriptor and kernel
-//! buffers by not reading.
+//! write cannot go out within [`WRITE_DEADLINE`], and the writer gives up; the session sees its
+//! writer gone and ends, dropping the connection. So no caller holds a connection, a descriptor
+//! and kernel buffers by not reading.
 
 use std::time::Duration;
 
@@ -20,6 +20,8 @@ pub const PING_EVERY: Duration = Duration::from_secs(20);
 pub const WRITE_DEADLINE: Duration = Duration::from_secs(10);
 /// The longest the closing frame may take: the peer may already have stopped reading.
 const CLOSE_DEADLINE: Duration = Duration::from_secs(2);
+/// The close code when the session ended without a reason of its own (the client closed).
+const CLOSE_NORMAL: u16 = 1000;
 
 pub enum Outgoing {
     Event(Box<ServerEvent>),
@@ -64,5 +66,3 @@ pub async fn write(
         }
     }
 }
-
-const CLOSE_NORMAL: u16 = 1000;
