@@ -20,6 +20,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -27,13 +28,10 @@ import urllib.request
 
 import websockets
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "realtime"))
+from realtime_bench import free_port, rss_mib  # noqa: E402  (the realtime bench's helpers)
+
 KEY = "probe-key"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(binary):
@@ -51,14 +49,6 @@ def start(binary):
             pass
         time.sleep(0.5)
     return process, port
-
-
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def post(port, path, body, headers=None, timeout=300):
