@@ -102,6 +102,10 @@ impl PromptMeasure {
     /// Counts the prompt a piece at a time; refuses it once the count cannot fit even allowing
     /// for the cuts.
     fn count_by_pieces(&self, text: &str, left: impl Fn() -> bool) -> Result<(), NotMeasured> {
+        // One piece would be tokenized twice: the whole tokenization that follows counts it.
+        if text.len() <= PIECE_BYTES {
+            return Ok(());
+        }
         let vocab = self.model.vocab();
         let mut counted = 0;
         for (cuts, piece) in pieces(text, PIECE_BYTES).enumerate() {

@@ -34,6 +34,22 @@ async fn error_after(socket: &mut Socket, event: Value) -> Value {
     events.last().unwrap().1["error"].clone()
 }
 
+/// The HTTP answer that refused a WebSocket upgrade with this bearer key.
+async fn refused_upgrade(
+    url: &str,
+    key: &str,
+) -> tokio_tungstenite::tungstenite::http::Response<Option<Vec<u8>>> {
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {key}").parse().unwrap());
+    let refused = tokio_tungstenite::connect_async(request).await.unwrap_err();
+    let tokio_tungstenite::tungstenite::Error::Http(response) = refused else {
+        panic!("{refused}")
+    };
+    *response
+}
+
 /// The session still answers after a refusal.
 async fn still_serves(socket: &mut Socket) {
     send(socket, json!({"type": "input_audio_buffer.clear"})).await;
@@ -198,14 +214,7 @@ async fn a_wrong_header_key_beside_a_right_query_key_is_refused() {
     let (server, _socket) = session().await;
     for (header, query) in [("sk-wrong-key", KEY), (KEY, "sk-wrong-key")] {
         let url = format!("{}&api-key={query}", server.url);
-        let mut request = url.as_str().into_client_request().unwrap();
-        request
-            .headers_mut()
-            .insert("authorization", format!("Bearer {header}").parse().unwrap());
-        let refused = tokio_tungstenite::connect_async(request).await.unwrap_err();
-        let tokio_tungstenite::tungstenite::Error::Http(response) = refused else {
-            panic!("{refused}")
-        };
+        let response = refused_upgrade(&url, header).await;
         assert_eq!(response.status(), 401, "header {header}, query {query}");
     }
 }
@@ -214,14 +223,7 @@ async fn a_wrong_header_key_beside_a_right_query_key_is_refused() {
 async fn a_saturated_server_refuses_a_new_session_before_the_upgrade() {
     let busy = ScriptedChat::saying("x").queued(Duration::from_secs(60));
     let server = start(busy, ToneVoice::default()).await;
-    let mut request = server.url.as_str().into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert("authorization", format!("Bearer {KEY}").parse().unwrap());
-    let refused = tokio_tungstenite::connect_async(request).await.unwrap_err();
-    let tokio_tungstenite::tungstenite::Error::Http(response) = refused else {
-        panic!("{refused}")
-    };
+    let response = refused_upgrade(&server.url, KEY).await;
     assert_eq!(response.status(), 429);
     let retry: u64 = response.headers()["retry-after"]
         .to_str()
