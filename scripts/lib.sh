@@ -35,7 +35,7 @@ steps_summary() {
 # libespeak-ng-dev (with espeak-ng-data) turns text into the phonemes the voices speak.
 # openssl makes the TLS tests' self-signed certificates.
 SYSTEM_PACKAGES=(build-essential pkg-config ca-certificates curl cmake libclang-dev libopus-dev libmp3lame-dev
-  libespeak-ng-dev ffmpeg pocketsphinx-testdata openssl)
+  libespeak-ng-dev ffmpeg pocketsphinx-testdata openssl mold)
 
 ensure_system_packages() {
   local missing=()

@@ -21,6 +21,7 @@ const SPEC: WorkerSpec = WorkerSpec {
     name: "whisper",
     // Requests waiting beyond the one being transcribed.
     queue_depth: 8,
+    ahead_depth: 0,
     // What a busy answer suggests waiting: about one short utterance.
     retry_after: Duration::from_secs(2),
 };

@@ -4,7 +4,7 @@
 //! so the server can say so instead of failing every request that reaches it.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError, sync_channel};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -17,6 +17,7 @@ pub type QueueWaitObserver = Arc<dyn Fn(Duration) + Send + Sync>;
 /// The sending side, held by the engine.
 pub struct Worker<J> {
     queue: SyncSender<Queued<J>>,
+    places: Arc<Places>,
     working: Arc<AtomicBool>,
     waits: Arc<OnceLock<QueueWaitObserver>>,
     name: &'static str,
@@ -29,12 +30,62 @@ pub struct Queued<J> {
     pub job: J,
     pub span: tracing::Span,
     pub queued_at: Instant,
+    /// Which pool of places it holds.
+    pool: Pool,
 }
 
 /// The thread's side of the queue.
 pub struct Inbox<J> {
     jobs: Receiver<Queued<J>>,
+    places: Arc<Places>,
     waits: Arc<OnceLock<QueueWaitObserver>>,
+}
+
+/// The queue's free places. A caller takes one before it prepares its job, so the queue's
+/// order is the order callers arrived in (not the order their preparations finished), and a
+/// caller who would find the queue full is told so at once, before it spends work on the job.
+/// Work done ahead of need (a prefill) has a pool of its own, so it never makes a caller busy.
+/// The thread gives a place back when it takes a job off the queue.
+struct Places {
+    free: AtomicUsize,
+    ahead: AtomicUsize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pool {
+    Callers,
+    Ahead,
+}
+
+impl Places {
+    fn counter(&self, pool: Pool) -> &AtomicUsize {
+        match pool {
+            Pool::Callers => &self.free,
+            Pool::Ahead => &self.ahead,
+        }
+    }
+
+    fn take(&self, pool: Pool) -> bool {
+        self.counter(pool)
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |free| free.checked_sub(1))
+            .is_ok()
+    }
+
+    fn give_back(&self, pool: Pool) {
+        self.counter(pool).fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// A place held in a worker's queue, taken by [`Worker::reserve`] and filled by
+/// [`Place::submit`]; dropped unfilled, it is given back. It carries the span of the request
+/// that took it, which the thread enters while it works on the job.
+pub struct Place<J> {
+    queue: SyncSender<Queued<J>>,
+    places: Arc<Places>,
+    pool: Pool,
+    span: tracing::Span,
+    filled: bool,
+    name: &'static str,
 }
 
 /// Handed to the thread's body, which reports once whether its model loaded.
@@ -59,8 +110,10 @@ pub enum StartFailure {
 pub struct WorkerSpec {
     /// The thread's name, also the engine's name in errors and logs.
     pub name: &'static str,
-    /// Jobs waiting beyond those being worked on.
+    /// Jobs waiting beyond those being worked on (with 0, every job is busy).
     pub queue_depth: usize,
+    /// Further places, only for work done ahead of need ([`Worker::reserve_ahead`]).
+    pub ahead_depth: usize,
     /// What a busy answer suggests waiting.
     pub retry_after: Duration,
 }
@@ -74,12 +127,17 @@ impl<J: Send + 'static> Worker<J> {
         E: Send + From<StartFailure> + 'static,
         F: FnOnce(Ready<R, E>, Inbox<J>) + Send + 'static,
     {
-        let (queue, jobs) = sync_channel(spec.queue_depth);
+        let (queue, jobs) = sync_channel(spec.queue_depth + spec.ahead_depth);
         let (reply, loaded) = std::sync::mpsc::channel();
         let working = Arc::new(AtomicBool::new(true));
         let waits = Arc::new(OnceLock::new());
+        let places = Arc::new(Places {
+            free: AtomicUsize::new(spec.queue_depth),
+            ahead: AtomicUsize::new(spec.ahead_depth),
+        });
         let inbox = Inbox {
             jobs,
+            places: places.clone(),
             waits: waits.clone(),
         };
         let thread_working = StoppedOnExit {
@@ -108,6 +166,7 @@ impl<J: Send + 'static> Worker<J> {
             .map_err(|_| StartFailure::DiedLoading { name: spec.name })??;
         let worker = Self {
             queue,
+            places,
             working,
             waits,
             name: spec.name,
@@ -119,21 +178,38 @@ impl<J: Send + 'static> Worker<J> {
     /// Queues a job under the caller's span: `Busy` when the queue is full, `Stopped` once the
     /// thread is gone.
     pub fn submit(&self, job: J) -> Result<(), EngineError> {
+        self.reserve()?.submit(job)
+    }
+
+    /// Takes a place in the queue for a job still to be prepared: `Busy` when the queue is full,
+    /// `Stopped` once the thread is gone.
+    pub fn reserve(&self) -> Result<Place<J>, EngineError> {
+        self.reserve_in(Pool::Callers)
+    }
+
+    /// Takes one of the places kept for work done ahead of need: `Busy` when they are all
+    /// taken, whatever room the callers' queue has.
+    pub fn reserve_ahead(&self) -> Result<Place<J>, EngineError> {
+        self.reserve_in(Pool::Ahead)
+    }
+
+    fn reserve_in(&self, pool: Pool) -> Result<Place<J>, EngineError> {
         if !self.is_working() {
             return Err(self.stopped());
         }
-        let queued = Queued {
-            job,
-            span: tracing::Span::current(),
-            queued_at: Instant::now(),
-        };
-        match self.queue.try_send(queued) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(_)) => Err(EngineError::Busy {
+        if !self.places.take(pool) {
+            return Err(EngineError::Busy {
                 retry_after: self.retry_after,
-            }),
-            Err(TrySendError::Disconnected(_)) => Err(self.stopped()),
+            });
         }
+        Ok(Place {
+            queue: self.queue.clone(),
+            places: self.places.clone(),
+            pool,
+            span: tracing::Span::current(),
+            filled: false,
+            name: self.name,
+        })
     }
 
     /// From now on, each job's wait is reported to `observer` (the first observer set stays).
@@ -151,15 +227,45 @@ impl<J: Send + 'static> Worker<J> {
     }
 }
 
+impl<J> Place<J> {
+    /// Puts the job in the place held for it; `Stopped` if the thread ended meanwhile.
+    pub fn submit(mut self, job: J) -> Result<(), EngineError> {
+        let queued = Queued {
+            job,
+            span: self.span.clone(),
+            queued_at: Instant::now(),
+            pool: self.pool,
+        };
+        // Places never outnumber the channel's capacity, so the channel has room for this job.
+        match self.queue.try_send(queued) {
+            Ok(()) => {
+                self.filled = true;
+                Ok(())
+            }
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                Err(EngineError::Stopped { engine: self.name })
+            }
+        }
+    }
+}
+
+impl<J> Drop for Place<J> {
+    fn drop(&mut self) {
+        if !self.filled {
+            self.places.give_back(self.pool);
+        }
+    }
+}
+
 impl<J> Inbox<J> {
     /// Waits for the next job; `None` once the engine is dropped.
     pub fn recv(&self) -> Option<Queued<J>> {
-        self.jobs.recv().ok()
+        self.jobs.recv().ok().map(|queued| self.taken(queued))
     }
 
     /// The next job if one is waiting; `Err(Disconnected)` once the engine is dropped.
     pub fn try_recv(&self) -> Result<Queued<J>, TryRecvError> {
-        self.jobs.try_recv()
+        self.jobs.try_recv().map(|queued| self.taken(queued))
     }
 
     /// The thread began work on a job queued at `queued_at`.
@@ -171,7 +277,13 @@ impl<J> Inbox<J> {
 
     /// Waits at most `timeout` for the next job.
     pub fn recv_timeout(&self, timeout: Duration) -> Result<Queued<J>, RecvTimeoutError> {
-        self.jobs.recv_timeout(timeout)
+        self.jobs.recv_timeout(timeout).map(|queued| self.taken(queued))
+    }
+
+    /// A job left the queue: its place is free for the next caller.
+    fn taken(&self, queued: Queued<J>) -> Queued<J> {
+        self.places.give_back(queued.pool);
+        queued
     }
 }
 
@@ -240,6 +352,7 @@ mod tests {
     const SPEC: WorkerSpec = WorkerSpec {
         name: "test-worker",
         queue_depth: 1,
+        ahead_depth: 1,
         retry_after: Duration::from_secs(3),
     };
 
@@ -290,6 +403,47 @@ mod tests {
             _ => None,
         });
         assert_eq!(busy, Some(Duration::from_secs(3)), "{outcomes:?}");
+        release.send(()).unwrap();
+    }
+
+    #[test]
+    fn places_are_taken_in_arrival_order_and_given_back_unfilled_or_taken() {
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let (seen_tx, seen) = std::sync::mpsc::channel();
+        let (worker, ()) = Worker::<u32>::start(SPEC, move |ready: Ready<(), TestError>, inbox| {
+            ready.loaded(());
+            let _ = gate.recv();
+            for queued in &inbox {
+                let _ = seen_tx.send(queued.job);
+            }
+        })
+        .unwrap();
+        let first = worker.reserve().unwrap();
+        // The one place is held though nothing is queued yet: the next caller is busy at once.
+        assert!(matches!(worker.reserve(), Err(EngineError::Busy { .. })));
+        drop(first);
+        let second = worker.reserve().unwrap();
+        second.submit(2).unwrap();
+        release.send(()).unwrap();
+        assert_eq!(seen.recv_timeout(Duration::from_secs(2)).unwrap(), 2);
+        // Taken off the queue, the job's place is free again.
+        worker.submit(3).unwrap();
+        assert_eq!(seen.recv_timeout(Duration::from_secs(2)).unwrap(), 3);
+    }
+
+    #[test]
+    fn work_ahead_has_places_of_its_own_and_never_makes_a_caller_busy() {
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let (worker, ()) = Worker::<u32>::start(SPEC, move |ready: Ready<(), TestError>, inbox| {
+            ready.loaded(());
+            let _ = gate.recv();
+            for _ in &inbox {}
+        })
+        .unwrap();
+        worker.reserve_ahead().unwrap().submit(1).unwrap();
+        assert!(matches!(worker.reserve_ahead(), Err(EngineError::Busy { .. })));
+        // The callers' place is still there, and the channel has room for both.
+        worker.submit(2).unwrap();
         release.send(()).unwrap();
     }
 

@@ -2,8 +2,10 @@
 //! sequence plus as much waiting prompt as fits, so requests advance together (continuous
 //! batching) and a new request's prefill never stalls the others for long.
 
-use std::sync::Arc;
 use std::sync::mpsc::TryRecvError;
+use std::sync::{Arc, Weak};
+
+use futures::channel::oneshot;
 use std::time::{Duration, Instant};
 use vox_engine::load::{Held, LoadMeter, Mark, SharingClock};
 
@@ -12,7 +14,7 @@ use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::token::LlamaToken;
 use vox_engine::EngineError;
-use vox_engine::chat::{ChatJob, StopReason, ToolPolicy};
+use vox_engine::chat::{ChatEvent, ChatJob, StopReason, ToolPolicy};
 use vox_engine::turns::SpeechTurns;
 use vox_engine::worker::{Inbox, Queued};
 
@@ -21,8 +23,9 @@ use crate::grammar::{forced_call_grammar, free_call_grammar};
 use crate::measure::Measured;
 use crate::opening::{Opening, classify};
 use crate::output::OutputFilter;
+use crate::placement::choose;
 use crate::sampler::{call_sampler, sampler_for};
-use crate::slot::{Events, Generation, Slot, common_prefix};
+use crate::slot::{Events, Generation, Keeper, Pin, Slot};
 use crate::utf8::Utf8Assembler;
 
 pub struct Request {
@@ -30,8 +33,18 @@ pub struct Request {
     /// Its prompt, rendered and tokenized off this thread.
     pub measured: Measured,
     pub events: Events,
-    /// Counts the request in the engine's load until its generation ends.
-    pub held: Held,
+    pub purpose: Purpose,
+}
+
+pub enum Purpose {
+    /// An answer; `Held` counts it in the engine's load until its generation ends.
+    Answer(Held),
+    /// Only reads the prompt into a slot, kept there while the conversation holds the keeper;
+    /// `on_read` fires once it is read (dropped unfired if it never is).
+    Prefill {
+        keeper: Weak<Keeper>,
+        on_read: oneshot::Sender<()>,
+    },
 }
 
 pub struct Scheduler<'m> {
@@ -55,11 +68,15 @@ pub struct Scheduler<'m> {
 /// seconds) slows text down, but never stops it.
 const MOST_YIELDED: Duration = Duration::from_millis(500);
 
+/// Most tokens of an opening read ahead in one step while answers are being written: about as
+/// long as one of their tokens takes on two cores.
+const OPENING_CHUNK_BESIDE_ANSWERS: usize = 16;
+
 impl Scheduler<'_> {
     pub fn run(mut self, requests: Inbox<Request>) {
         let mut open = true;
         loop {
-            while open && self.slots.iter().any(|s| s.request.is_none()) {
+            while open && self.slots.iter().any(Slot::is_available) {
                 let next = if self.busy() {
                     requests.try_recv()
                 } else {
@@ -79,7 +96,7 @@ impl Scheduler<'_> {
                 self.turns.wait_for_quiet(MOST_YIELDED);
             }
             self.release_cancelled();
-            let generating = self.slots.iter().filter(|s| s.request.is_some()).count();
+            let generating = self.slots.iter().filter(|s| s.is_answering()).count();
             self.generating.set_jobs(generating, Instant::now());
             if !self.busy() {
                 if open {
@@ -105,18 +122,27 @@ impl Scheduler<'_> {
             job,
             measured,
             events,
-            held,
+            purpose,
         } = request;
         if events.is_closed() {
             return;
         }
         let _request = span.enter();
         let started = self.generating.mark(Instant::now());
-        match self.prepare(&job, measured, events.clone(), started) {
+        let prefill_only = matches!(purpose, Purpose::Prefill { .. });
+        match self.prepare(&job, measured, events.clone(), started, prefill_only) {
             Ok((prompt, mut generation)) => {
-                generation.held = Some(held);
                 generation.span = span.clone();
-                self.place(prompt, generation)
+                match purpose {
+                    Purpose::Answer(held) => {
+                        generation.held = Some(held);
+                        self.place(prompt, generation, None);
+                    }
+                    Purpose::Prefill { keeper, on_read } => {
+                        generation.on_read = Some(on_read);
+                        self.place(prompt, generation, Some(keeper));
+                    }
+                }
             }
             Err(error) => {
                 let _ = events.send(Err(error));
@@ -130,13 +156,18 @@ impl Scheduler<'_> {
         Measured { prompt, tokens }: Measured,
         events: Events,
         started: Mark,
+        prefill_only: bool,
     ) -> Result<(Vec<LlamaToken>, Generation), EngineError> {
         let room = self.context_per_slot.saturating_sub(tokens.len()) as u64;
         let max_tokens = job.sampling.max_tokens.map_or(room, |m| u64::from(m).min(room));
         let declared_tools: Vec<String> = job.tools.iter().map(|t| t.name.clone()).collect();
         let forced = forced_call_grammar(&job.tool_policy, &job.tools).map_err(EngineError::InvalidInput)?;
         let tools_on = !job.tools.is_empty() && job.tool_policy != ToolPolicy::None;
-        let lazy_calls = self.lazy_calls(job, tools_on)?;
+        // A prefill never samples: no call grammar to build.
+        let lazy_calls = match prefill_only {
+            true => None,
+            false => self.lazy_calls(job, tools_on)?,
+        };
         let barred: Vec<LlamaToken> = lazy_calls
             .as_ref()
             .and(self.call_trigger.as_ref())
@@ -160,6 +191,8 @@ impl Scheduler<'_> {
             held: None,
             started,
             span: tracing::Span::none(),
+            prefill_only,
+            on_read: None,
         };
         Ok((tokens, generation))
     }
@@ -179,18 +212,29 @@ impl Scheduler<'_> {
         Ok(Some(LazyCalls::new(trigger, sampler, job)))
     }
 
-    /// Puts the request on the free slot whose cache shares the longest start with its prompt.
-    fn place(&mut self, prompt: Vec<LlamaToken>, mut generation: Generation) {
-        let Some(slot) = self
-            .slots
-            .iter_mut()
-            .filter(|s| s.request.is_none())
-            .max_by_key(|s| common_prefix(&s.cached, &prompt))
-        else {
+    /// Puts the request on the slot `placement::choose` picks; an answer there takes over an
+    /// opening being read. A prefill pins what it reads to the slot for its conversation.
+    fn place(&mut self, prompt: Vec<LlamaToken>, mut generation: Generation, keeper: Option<Weak<Keeper>>) {
+        let Some(choice) = choose(&mut self.slots, &prompt, generation.prefill_only) else {
+            // Only a prefill finds no slot (answers are admitted when one is available): the
+            // work ahead is skipped.
             return;
         };
+        let slot = &mut self.slots[choice.index];
+        if slot.request.take_if(|g| g.prefill_only).is_some() {
+            tracing::debug!(seq = slot.seq, "an answer took over an opening being read");
+        }
+        slot.kept_only_within(choice.shared);
+        if let Some(keeper) = keeper {
+            slot.pins.push(Pin {
+                keeper,
+                len: prompt.len(),
+            });
+        }
+        slot.last_used = Instant::now();
         // At least the last prompt token is decoded again: its logits start the answer.
-        let mut reuse = common_prefix(&slot.cached, &prompt).min(prompt.len() - 1);
+        let cached = slot.cached.len().min(choice.shared);
+        let mut reuse = cached.min(prompt.len() - 1);
         let memory = &mut self.context;
         let trimmed = memory.clear_kv_cache_seq(Some(slot.seq as u32), Some(reuse as u32), None);
         if !matches!(trimmed, Ok(true)) {
@@ -199,10 +243,14 @@ impl Scheduler<'_> {
         }
         slot.cached.truncate(reuse);
         generation.to_prefill = prompt[reuse..].to_vec();
+        if !generation.prefill_only {
+            let _ = generation.events.send(Ok(ChatEvent::Cached(reuse as u64)));
+        }
         tracing::debug!(
             seq = slot.seq,
             prompt = prompt.len(),
             reused = reuse,
+            prefill_only = generation.prefill_only,
             "generation admitted"
         );
         slot.request = Some(generation);
@@ -249,30 +297,36 @@ impl Scheduler<'_> {
         }
     }
 
+    /// Answers' prompts first; an opening read ahead takes what budget is left, and only a
+    /// little of it while answers are being written (a 500-token opening read in one step
+    /// would hold their next words for seconds).
     fn add_prompt_chunks(&mut self) {
-        for slot in &mut self.slots {
-            let budget = self.batch_size.saturating_sub(self.batch.n_tokens() as usize);
-            if budget == 0 {
-                return;
-            }
-            let Some(generation) = slot.request.as_mut() else {
-                continue;
-            };
-            if generation.to_prefill.is_empty() {
-                continue;
-            }
-            let take = budget.min(generation.to_prefill.len());
-            let chunk: Vec<LlamaToken> = generation.to_prefill.drain(..take).collect();
-            let last_of_prompt = generation.to_prefill.is_empty();
-            for (i, token) in chunk.iter().enumerate() {
-                let wants_logits = last_of_prompt && i + 1 == chunk.len();
-                if wants_logits {
-                    generation.logits_index = Some(self.batch.n_tokens());
+        let answering = self.slots.iter().any(Slot::is_answering);
+        for prefills in [false, true] {
+            for slot in &mut self.slots {
+                let mut budget = self.batch_size.saturating_sub(self.batch.n_tokens() as usize);
+                let Some(generation) = slot.request.as_mut().filter(|g| g.prefill_only == prefills) else {
+                    continue;
+                };
+                if prefills && answering {
+                    budget = budget.min(OPENING_CHUNK_BESIDE_ANSWERS);
                 }
-                let _ = self
-                    .batch
-                    .add(*token, slot.cached.len() as i32, &[slot.seq], wants_logits);
-                slot.cached.push(*token);
+                if budget == 0 || generation.to_prefill.is_empty() {
+                    continue;
+                }
+                let take = budget.min(generation.to_prefill.len());
+                let chunk: Vec<LlamaToken> = generation.to_prefill.drain(..take).collect();
+                let last_of_prompt = generation.to_prefill.is_empty();
+                for (i, token) in chunk.iter().enumerate() {
+                    let wants_logits = last_of_prompt && i + 1 == chunk.len();
+                    if wants_logits {
+                        generation.logits_index = Some(self.batch.n_tokens());
+                    }
+                    let _ = self
+                        .batch
+                        .add(*token, slot.cached.len() as i32, &[slot.seq], wants_logits);
+                    slot.cached.push(*token);
+                }
             }
         }
     }
@@ -283,6 +337,13 @@ impl Scheduler<'_> {
             let Some(index) = slot.request.as_ref().and_then(|g| g.logits_index) else {
                 continue;
             };
+            if let Some(prefill) = slot.request.take_if(|g| g.prefill_only) {
+                tracing::debug!(seq = slot.seq, cached = slot.cached.len(), "opening read");
+                if let Some(on_read) = prefill.on_read {
+                    let _ = on_read.send(());
+                }
+                continue;
+            }
             let generation = slot.request.as_mut().expect("checked above");
             let token = choose_token(generation, &self.context, index);
             let outcome = if vocab.is_eog(token) {

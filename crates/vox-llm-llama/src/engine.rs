@@ -17,17 +17,17 @@ use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::model::params::LlamaModelParams;
 use tokio::sync::mpsc::unbounded_channel;
 use tokio_stream::wrappers::UnboundedReceiverStream;
-use vox_engine::chat::{ChatEvent, ChatJob, ChatModel};
+use vox_engine::chat::{ChatEvent, ChatJob, ChatModel, Prefilled};
 use vox_engine::turns::SpeechTurns;
 use vox_engine::worker::{QueueWaitObserver, Ready, StartFailure, Worker, WorkerSpec};
 use vox_engine::{EngineError, EngineStatus};
 
 use crate::LlamaError;
-use crate::batch::{Request, Scheduler};
+use crate::batch::{Purpose, Request, Scheduler};
 use crate::decision::CallTrigger;
 use crate::measure::{NotMeasured, PromptMeasure};
 use crate::prompt::PromptTemplate;
-use crate::slot::Slot;
+use crate::slot::{Events, Keeper, Slot};
 
 /// The thread's name; the queue depth comes from the configuration.
 const NAME: &str = "llama";
@@ -83,6 +83,43 @@ fn backend() -> Result<&'static LlamaBackend, LlamaError> {
 }
 
 impl LlamaEngine {
+    /// Takes a place in the queue now, in the caller's order and span, then measures the prompt
+    /// off this thread (measurements may finish out of order) and fills the place.
+    fn enqueue(&self, job: ChatJob, events: Events, purpose: Purpose) -> Result<(), EngineError> {
+        let place = match purpose {
+            Purpose::Answer(_) => self.requests.reserve()?,
+            Purpose::Prefill { .. } => self.requests.reserve_ahead()?,
+        };
+        let measure = self.measure.clone();
+        let prepare = move || {
+            let left = || events.is_closed();
+            let opening_only = matches!(purpose, Purpose::Prefill { .. });
+            let measured = match measure.measure(&job, opening_only, left) {
+                Ok(measured) => measured,
+                Err(NotMeasured::Abandoned) => return,
+                Err(NotMeasured::Refused(error)) => {
+                    let _ = events.send(Err(error));
+                    return;
+                }
+            };
+            let failure = events.clone();
+            let request = Request {
+                job,
+                measured,
+                events,
+                purpose,
+            };
+            if let Err(error) = place.submit(request) {
+                let _ = failure.send(Err(error));
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn_blocking(prepare)),
+            Err(_) => prepare(),
+        }
+        Ok(())
+    }
+
     /// Loads the model on its thread and returns once it is ready (or failed).
     pub fn start(config: LlamaConfig) -> Result<Self, LlamaError> {
         let backend = backend()?;
@@ -93,6 +130,8 @@ impl LlamaEngine {
         let spec = WorkerSpec {
             name: NAME,
             queue_depth: config.queue_depth,
+            // One opening read ahead per slot (see `ChatModel::prefill`).
+            ahead_depth: slots,
             retry_after: RETRY_AFTER,
         };
         let (requests, measure) = Worker::start(
@@ -185,13 +224,7 @@ fn scheduler<'m>(
     Ok(Scheduler {
         model,
         context,
-        slots: (0..slots)
-            .map(|seq| Slot {
-                seq: seq as i32,
-                cached: Vec::new(),
-                request: None,
-            })
-            .collect(),
+        slots: (0..slots).map(|seq| Slot::new(seq as i32)).collect(),
         batch: LlamaBatch::new(config.batch_size + slots, 1),
         batch_size: config.batch_size,
         context_per_slot: config.context_per_slot,
@@ -245,35 +278,28 @@ impl ChatModel for LlamaEngine {
     /// fits is queued for the model thread.
     fn generate(&self, job: ChatJob) -> BoxStream<'static, Result<ChatEvent, EngineError>> {
         let (events, stream) = unbounded_channel();
-        let held = self.meter.hold(1.0);
-        let measure = self.measure.clone();
-        let requests = self.requests.clone();
-        let prepare = move || {
-            let left = || events.is_closed();
-            let measured = match measure.measure(&job, left) {
-                Ok(measured) => measured,
-                Err(NotMeasured::Abandoned) => return,
-                Err(NotMeasured::Refused(error)) => {
-                    let _ = events.send(Err(error));
-                    return;
-                }
-            };
-            let failure = events.clone();
-            let request = Request {
-                job,
-                measured,
-                events,
-                held,
-            };
-            if let Err(error) = requests.submit(request) {
-                let _ = failure.send(Err(error));
-            }
-        };
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => drop(runtime.spawn_blocking(prepare)),
-            Err(_) => prepare(),
+        if let Err(error) = self.enqueue(job, events, Purpose::Answer(self.meter.hold(1.0))) {
+            return futures::stream::once(async { Err(error) }).boxed();
         }
         stopped_if_dropped(UnboundedReceiverStream::new(stream))
+    }
+
+    /// A prefill is an ordinary request that stops once its prompt is in a slot's cache; the
+    /// slot is then kept for prompts that start the same way while the handle lives. It counts
+    /// for nothing in the load that admission weighs: it is work done ahead, and answers
+    /// take its slot over.
+    fn prefill(&self, opening: ChatJob) -> Prefilled {
+        let (events, kept) = unbounded_channel();
+        let keeper = Arc::new(Keeper::new(kept));
+        let (on_read, read) = futures::channel::oneshot::channel();
+        let purpose = Purpose::Prefill {
+            keeper: Arc::downgrade(&keeper),
+            on_read,
+        };
+        match self.enqueue(opening, events, purpose) {
+            Ok(()) => Prefilled::keeping(keeper, read),
+            Err(_) => Prefilled::nothing(),
+        }
     }
 
     fn context_tokens(&self) -> Option<usize> {

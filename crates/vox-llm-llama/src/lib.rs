@@ -9,6 +9,7 @@ mod grammar;
 mod measure;
 mod opening;
 mod output;
+mod placement;
 mod prompt;
 mod sampler;
 mod slot;

@@ -62,12 +62,22 @@ impl PromptMeasure {
         }
     }
 
-    /// Renders and counts `job`'s prompt; `left` says whether its client has gone.
-    pub fn measure(&self, job: &ChatJob, left: impl Fn() -> bool) -> Result<Measured, NotMeasured> {
+    /// Renders and counts `job`'s prompt (only its opening, without the answer's start, for a
+    /// prefill); `left` says whether its client has gone.
+    pub fn measure(
+        &self,
+        job: &ChatJob,
+        opening_only: bool,
+        left: impl Fn() -> bool,
+    ) -> Result<Measured, NotMeasured> {
         // The texts alone, before the template copies them.
         let texts: usize = job.turns.iter().map(|t| t.text.len()).sum();
         self.check_bytes(texts)?;
-        let prompt = self.template.render(job).map_err(EngineError::InvalidInput)?;
+        let prompt = match opening_only {
+            true => self.template.render_opening(job),
+            false => self.template.render(job),
+        }
+        .map_err(EngineError::InvalidInput)?;
         tracing::trace!(prompt = %prompt.text, "prompt");
         self.check_bytes(prompt.text.len())?;
         self.count_by_pieces(&prompt.text, left)?;

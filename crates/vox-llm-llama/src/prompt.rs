@@ -58,6 +58,16 @@ impl PromptTemplate {
     }
 
     pub fn render(&self, job: &ChatJob) -> Result<Prompt, String> {
+        self.render_ending(job, true)
+    }
+
+    /// The conversation so far without the opening of the answer: what every later prompt of
+    /// the conversation starts with, token for token (see `ChatModel::prefill`).
+    pub fn render_opening(&self, job: &ChatJob) -> Result<Prompt, String> {
+        self.render_ending(job, false)
+    }
+
+    fn render_ending(&self, job: &ChatJob, answer_next: bool) -> Result<Prompt, String> {
         let tools = match job.tool_policy {
             ToolPolicy::None => &[][..],
             _ => &job.tools[..],
@@ -76,13 +86,13 @@ impl PromptTemplate {
             .render(context! {
                 messages => Jinja::from(minijinja::value::Serde(&messages)),
                 tools => tools_value.map(|t| Jinja::from(minijinja::value::Serde(t))),
-                add_generation_prompt => true,
+                add_generation_prompt => answer_next,
                 bos_token => &self.bos_token,
                 eos_token => &self.eos_token,
             })
             .map_err(|e| format!("the model's chat template failed: {e}"))?
             .replace(DOUBLED_CALL_EXAMPLE, CALL_EXAMPLE);
-        let prefill = forced_call_opening(&job.tool_policy, tools);
+        let prefill = forced_call_opening(&job.tool_policy, tools).filter(|_| answer_next);
         if let Some(prefill) = &prefill {
             text.push_str(prefill);
         }

@@ -1,8 +1,11 @@
 //! One sequence of the shared context: the request it serves and what its KV cache holds.
 
+use std::sync::{Mutex, Weak};
+use std::time::Instant;
+
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use vox_engine::EngineError;
 use vox_engine::chat::{ChatEvent, SamplingParams, StopReason};
 
@@ -22,6 +25,64 @@ pub struct Slot {
     /// starts the same way (same system prompt, earlier turns) skips that much prefill.
     pub cached: Vec<LlamaToken>,
     pub request: Option<Generation>,
+    /// Conversations whose opening this cache is kept for (see `ChatModel::prefill`).
+    pub pins: Vec<Pin>,
+    /// When a request was last placed here: with nothing kept, the oldest cache goes first.
+    pub last_used: Instant,
+}
+
+impl Slot {
+    pub fn new(seq: i32) -> Self {
+        Self {
+            seq,
+            cached: Vec::new(),
+            request: None,
+            pins: Vec::new(),
+            last_used: Instant::now(),
+        }
+    }
+
+    /// Free, or only reading an opening ahead of time (an answer may take it over).
+    pub fn is_available(&self) -> bool {
+        self.request.as_ref().is_none_or(|g| g.prefill_only)
+    }
+
+    pub fn is_answering(&self) -> bool {
+        self.request.as_ref().is_some_and(|g| !g.prefill_only)
+    }
+
+    /// The longest opening a living conversation keeps here (0 when none).
+    pub fn kept_len(&mut self) -> usize {
+        self.pins.retain(|pin| pin.keeper.strong_count() > 0);
+        self.pins.iter().map(|pin| pin.len).max().unwrap_or(0)
+    }
+
+    /// The cache now holds only its first `len` tokens: openings longer than that are no
+    /// longer kept here.
+    pub fn kept_only_within(&mut self, len: usize) {
+        self.pins
+            .retain(|pin| pin.len <= len && pin.keeper.strong_count() > 0);
+    }
+}
+
+/// What a conversation holds while its opening is kept: the prefill's own events, so the
+/// prefill counts as wanted (not cancelled) for as long as the conversation lives.
+pub struct Keeper {
+    _events: Mutex<UnboundedReceiver<Result<ChatEvent, EngineError>>>,
+}
+
+impl Keeper {
+    pub fn new(events: UnboundedReceiver<Result<ChatEvent, EngineError>>) -> Self {
+        Self {
+            _events: Mutex::new(events),
+        }
+    }
+}
+
+/// A slot's promise to a conversation: its first `len` cached tokens stay while `keeper` lives.
+pub struct Pin {
+    pub keeper: Weak<Keeper>,
+    pub len: usize,
 }
 
 /// A request in flight.
@@ -51,6 +112,10 @@ pub struct Generation {
     pub started: Mark,
     /// The request's span, entered for what is logged about this generation.
     pub span: tracing::Span,
+    /// Reads its prompt into the cache and ends there: nobody waits for an answer.
+    pub prefill_only: bool,
+    /// A prefill's signal that its prompt is read.
+    pub on_read: Option<futures::channel::oneshot::Sender<()>>,
 }
 
 impl Generation {
@@ -100,9 +165,4 @@ impl Generation {
     pub fn fail(self, error: EngineError) {
         let _ = self.events.send(Err(error));
     }
-}
-
-/// How many leading tokens two sequences share.
-pub fn common_prefix(a: &[LlamaToken], b: &[LlamaToken]) -> usize {
-    a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }

@@ -80,6 +80,8 @@ struct Answer {
     calls: Vec<ToolCall>,
     reason: Option<StopReason>,
     prompt_tokens: u64,
+    /// Prompt tokens the engine found already read.
+    cached_tokens: Option<u64>,
     completion_tokens: u64,
     /// The usage each `Progress` reported, in order.
     progress: Vec<(u64, u64)>,
@@ -90,6 +92,7 @@ async fn run(engine: &LlamaEngine, job: ChatJob) -> Result<Answer, EngineError> 
     let mut answer = Answer::default();
     while let Some(event) = stream.next().await {
         match event? {
+            ChatEvent::Cached(tokens) => answer.cached_tokens = Some(tokens),
             ChatEvent::Text(text) => {
                 answer.text.push_str(&text);
                 answer.pieces += 1;
@@ -339,6 +342,7 @@ async fn a_dropped_stream_frees_its_slot_for_the_next_request() {
     // One slot, nothing queued: the second request can only run once the first is released.
     let engine = LlamaEngine::start(config(1, 1)).unwrap();
     let mut endless = engine.generate(greedy("Count from one to ten thousand in words.", 1000));
+    assert!(matches!(endless.next().await, Some(Ok(ChatEvent::Cached(0)))));
     assert!(matches!(endless.next().await, Some(Ok(ChatEvent::Text(_)))));
     drop(endless);
     let started = Instant::now();
@@ -356,6 +360,7 @@ async fn a_dropped_stream_frees_its_slot_for_the_next_request() {
 async fn a_full_queue_answers_busy() {
     let engine = LlamaEngine::start(config(1, 1)).unwrap();
     let mut running = engine.generate(greedy("Count from one to ten thousand in words.", 1000));
+    assert!(matches!(running.next().await, Some(Ok(ChatEvent::Cached(0)))));
     assert!(matches!(running.next().await, Some(Ok(ChatEvent::Text(_)))));
     let _queued = engine.generate(greedy("Say hello.", 8));
     let mut refused = engine.generate(greedy("Say hello.", 8));
@@ -406,4 +411,74 @@ fn mentions(text: &str, topic: &str) -> bool {
     text.to_lowercase()
         .split(|c: char| !c.is_alphanumeric())
         .any(|word| word.starts_with(topic))
+}
+
+fn system(text: &str) -> ChatTurn {
+    ChatTurn {
+        role: ChatRole::System,
+        ..user(text)
+    }
+}
+
+/// An agent's opening: long instructions and a tool, as the Agents SDK sends them.
+fn agent_opening() -> ChatJob {
+    let instructions = format!(
+        "You are the front desk of the Harbour Hotel, speaking with Ada Lovelace. {}",
+        "Keep answers short and friendly; offer to book a table or a taxi when it helps. ".repeat(12)
+    );
+    ChatJob {
+        turns: vec![system(&instructions)],
+        tools: vec![ToolSpec {
+            name: "book_taxi".into(),
+            description: Some("Books a taxi to an address.".into()),
+            parameters_json: Some(
+                r#"{"type":"object","properties":{"address":{"type":"string"}},"required":["address"]}"#
+                    .into(),
+            ),
+        }],
+        ..greedy("", 24)
+    }
+}
+
+fn agent_turn(question: &str) -> ChatJob {
+    let mut job = agent_opening();
+    job.turns.push(user(question));
+    job
+}
+
+#[tokio::test]
+async fn a_prefilled_opening_is_found_read_and_the_answer_is_the_same() {
+    // Two slots: the stranger's answer must not take the slot that keeps the opening.
+    let engine = LlamaEngine::start(config(2, 4)).unwrap();
+    let opening = agent_opening();
+    let cold = run(&engine, agent_turn("Can you book me a taxi?")).await.unwrap();
+    assert_eq!(cold.cached_tokens, Some(0), "a fresh engine has nothing read");
+
+    let engine = LlamaEngine::start(config(2, 4)).unwrap();
+    let mut prefilled = engine.prefill(opening.clone());
+    assert!(prefilled.read().await, "the opening is read");
+    let stranger = run(&engine, greedy("Say hello.", 4)).await.unwrap();
+    assert!(stranger.cached_tokens.unwrap() < 10, "{stranger:?}");
+    let warm = run(&engine, agent_turn("Can you book me a taxi?")).await.unwrap();
+    let read = warm.cached_tokens.unwrap();
+    // All of the opening (instructions and tool schema) was read before the turn came.
+    assert!(read > 150, "{read} of {}", warm.prompt_tokens);
+    assert!(warm.prompt_tokens - read < 30, "{read} of {}", warm.prompt_tokens);
+    assert_eq!(warm.prompt_tokens, cold.prompt_tokens);
+    assert_eq!((&warm.text, &warm.calls), (&cold.text, &cold.calls));
+    drop(prefilled);
+}
+
+#[tokio::test]
+async fn an_answer_takes_over_a_slot_reading_an_opening_and_nothing_is_busy() {
+    // One slot, one queue place: the prefill reads on the only slot, yet the answer neither
+    // waits for it nor finds the engine busy.
+    let engine = LlamaEngine::start(config(1, 1)).unwrap();
+    let mut prefilled = engine.prefill(agent_opening());
+    let answer = run(&engine, greedy("Say hello.", 4)).await.unwrap();
+    assert!(answer.reason.is_some(), "{answer:?}");
+    // Either the opening was read before the answer came, or the answer took its slot.
+    let _ = prefilled.read().await;
+    let again = run(&engine, greedy("Say hello.", 4)).await.unwrap();
+    assert_eq!(again.text, answer.text);
 }

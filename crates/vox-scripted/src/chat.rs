@@ -1,11 +1,11 @@
 //! A chat model that replays given tokens, reporting its usage as a real engine does.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use vox_engine::chat::{ChatEvent, ChatJob, ChatModel, StopReason, ToolCall};
+use vox_engine::chat::{ChatEvent, ChatJob, ChatModel, Prefilled, StopReason, ToolCall};
 use vox_engine::{EngineError, EngineStatus};
 
 #[derive(Debug, Default)]
@@ -23,6 +23,8 @@ pub struct ScriptedChat {
     pub queue: Duration,
     /// The jobs it was given, for tests to inspect.
     pub jobs: Mutex<Vec<ChatJob>>,
+    /// The openings it was asked to prefill, each with a view of whether its handle still lives.
+    pub openings: Mutex<Vec<(ChatJob, Weak<()>)>>,
     /// The context it reports (none: unknown, as a remote engine's).
     pub context_tokens: Option<usize>,
 }
@@ -117,6 +119,15 @@ impl ChatModel for ScriptedChat {
 
     fn context_tokens(&self) -> Option<usize> {
         self.context_tokens
+    }
+
+    fn prefill(&self, opening: ChatJob) -> Prefilled {
+        let kept = Arc::new(());
+        let mut openings = self.openings.lock().unwrap_or_else(|p| p.into_inner());
+        openings.push((opening, Arc::downgrade(&kept)));
+        let (on_read, read) = futures::channel::oneshot::channel();
+        let _ = on_read.send(());
+        Prefilled::keeping(kept, read)
     }
 }
 

@@ -120,7 +120,11 @@ struct Job {
 }
 
 impl From<Queued<Job>> for Job {
-    fn from(Queued { job, span, queued_at }: Queued<Job>) -> Self {
+    fn from(
+        Queued {
+            job, span, queued_at, ..
+        }: Queued<Job>,
+    ) -> Self {
         Job {
             span,
             queued_at: Some(queued_at),
@@ -143,6 +147,7 @@ impl TtsEngine {
         let spec = WorkerSpec {
             name: NAME,
             queue_depth: config.queue_depth,
+            ahead_depth: 0,
             retry_after: RETRY_AFTER,
         };
         let (jobs, (has_piper, has_hibari, kokoro)) =

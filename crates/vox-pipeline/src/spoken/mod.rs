@@ -82,6 +82,8 @@ pub struct Summary {
     pub ending: Ending,
     /// As the engine last reported them (while writing, or when it finished).
     pub prompt_tokens: u64,
+    /// Of the prompt tokens, those the engine found already read (OpenAI's `cached_tokens`).
+    pub cached_tokens: u64,
     pub completion_tokens: u64,
     /// Seconds of audio produced (sent as `Audio` events).
     pub audio_secs: f64,

@@ -20,6 +20,7 @@ struct Progress {
     first_audio: Option<Duration>,
     synthesis: Duration,
     prompt_tokens: u64,
+    cached_tokens: u64,
     completion_tokens: u64,
     reason: Option<StopReason>,
     samples: u64,
@@ -57,6 +58,10 @@ impl Record {
         let mut progress = self.lock();
         progress.prompt_tokens = prompt_tokens;
         progress.completion_tokens = completion_tokens;
+    }
+
+    pub fn cached(&self, tokens: u64) {
+        self.lock().cached_tokens = tokens;
     }
 
     /// Time spent waiting on the voice for the next piece of audio.
@@ -107,6 +112,7 @@ impl Record {
         Summary {
             ending,
             prompt_tokens: progress.prompt_tokens,
+            cached_tokens: progress.cached_tokens,
             completion_tokens: progress.completion_tokens,
             audio_secs: progress.samples as f64 / f64::from(OUTPUT_RATE),
             transcript: progress.clauses.iter().map(|c| c.text.as_str()).collect(),

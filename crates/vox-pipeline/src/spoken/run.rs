@@ -75,6 +75,7 @@ async fn write(
     let mut tool_calls = Vec::new();
     while let Some(event) = chat.next().await {
         match event? {
+            ChatEvent::Cached(tokens) => record.cached(tokens),
             ChatEvent::Text(text) => {
                 for clause in splitter.push(&text) {
                     let _ = clauses.send(clause);

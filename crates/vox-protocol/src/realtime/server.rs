@@ -31,6 +31,9 @@ pub enum ResponseStatus {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Usage {
     pub input_text_tokens: u64,
+    /// Of the input text tokens, those the model had already read (a prefilled opening,
+    /// earlier turns).
+    pub input_cached_tokens: u64,
     pub input_audio_tokens: u64,
     pub output_text_tokens: u64,
     pub output_audio_tokens: u64,
@@ -425,7 +428,7 @@ fn usage_json(usage: Usage) -> Value {
         "input_token_details": {
             "text_tokens": usage.input_text_tokens,
             "audio_tokens": usage.input_audio_tokens,
-            "cached_tokens": 0,
+            "cached_tokens": usage.input_cached_tokens,
         },
         "output_token_details": {
             "text_tokens": usage.output_text_tokens,
@@ -521,6 +524,7 @@ mod tests {
             output: vec![],
             usage: Some(Usage {
                 input_text_tokens: 3,
+                input_cached_tokens: 2,
                 output_audio_tokens: 4,
                 ..Usage::default()
             }),
@@ -531,6 +535,10 @@ mod tests {
         let json = ServerEvent::ResponseDone(response).to_json(Dialect::Ga).unwrap();
         assert_eq!(json["response"]["status_details"]["reason"], "turn_detected");
         assert_eq!(json["response"]["usage"]["total_tokens"], 7);
+        assert_eq!(
+            json["response"]["usage"]["input_token_details"]["cached_tokens"],
+            2
+        );
         assert_eq!(json["response"]["output_modalities"], json!(["audio"]));
     }
 }

@@ -19,7 +19,7 @@ impl Answer {
     pub fn take(&mut self, event: ChatEvent) {
         match event {
             ChatEvent::Text(text) => self.text.push_str(&text),
-            ChatEvent::Progress { .. } => {}
+            ChatEvent::Progress { .. } | ChatEvent::Cached(_) => {}
             ChatEvent::ToolCall(call) => self.tool_calls.push(call),
             ChatEvent::Finished {
                 reason,

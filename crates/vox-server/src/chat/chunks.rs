@@ -64,7 +64,7 @@ impl TextChunks {
                 content: Some(Some(text)),
                 ..Default::default()
             })],
-            Some(Ok(ChatEvent::Progress { .. })) => vec![],
+            Some(Ok(ChatEvent::Progress { .. } | ChatEvent::Cached(_))) => vec![],
             Some(Ok(ChatEvent::ToolCall(call))) => vec![next_tool_call(&mut self.tool_index, &call)],
             Some(Ok(ChatEvent::Finished {
                 reason,

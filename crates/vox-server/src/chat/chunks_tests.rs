@@ -8,6 +8,7 @@ use super::*;
 
 fn summary(ending: Ending, transcript: &str) -> Summary {
     Summary {
+        cached_tokens: 0,
         ending,
         prompt_tokens: 9,
         completion_tokens: 4,

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 use vox_engine::chat::{ChatJob, ChatRole, ChatTurn, SamplingParams, ToolCall, ToolPolicy, ToolSpec};
-use vox_protocol::realtime::{Content, Item, ItemKind, ItemRole, SessionConfig};
+use vox_protocol::realtime::{Content, Item, ItemKind, ItemRole, Modality, SessionConfig};
 
 /// The conversation's items in order.
 #[derive(Debug, Default)]
@@ -67,6 +67,18 @@ impl Items {
 
 /// OpenAI's realtime default temperature.
 const DEFAULT_TEMPERATURE: f64 = 0.8;
+
+/// The job answering `items` under `config`, told it speaks when the answer is spoken (the
+/// spoken style joins the instructions, so a prefill of the opening must carry it too).
+pub fn answer_job(config: &SessionConfig, items: &[Item], spoken_style: Option<&str>) -> ChatJob {
+    let mut job = chat_job(config, items);
+    if config.modality == Modality::Audio
+        && let Some(style) = spoken_style
+    {
+        vox_pipeline::tell_it_is_speaking(&mut job.turns, style);
+    }
+    job
+}
 
 pub fn chat_job(config: &SessionConfig, items: &[Item]) -> ChatJob {
     let mut turns = vec![turn(ChatRole::System, config.instructions.clone())];

@@ -21,6 +21,25 @@ use crate::usage_rules;
 
 pub type ChatStream = vox_pipeline::spoken::ChatStream;
 
+/// A response's token counts as the engine last reported them.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tokens {
+    prompt: u64,
+    /// Of the prompt, those the engine found already read.
+    cached: u64,
+    completion: u64,
+}
+
+impl Tokens {
+    fn of(summary: &vox_pipeline::spoken::Summary) -> Self {
+        Self {
+            prompt: summary.prompt_tokens,
+            cached: summary.cached_tokens,
+            completion: summary.completion_tokens,
+        }
+    }
+}
+
 /// What a response's producer hands over, whichever it is.
 enum Produced {
     Text(String),
@@ -29,7 +48,7 @@ enum Produced {
     ToolCall(ToolCall),
     Finished {
         ending: Ending,
-        tokens: (u64, u64),
+        tokens: Tokens,
         error: Option<ApiError>,
     },
 }
@@ -38,7 +57,7 @@ enum Producer {
     Spoken(SpokenAnswer),
     Text {
         stream: Option<ChatStream>,
-        tokens: (u64, u64),
+        tokens: Tokens,
     },
 }
 
@@ -52,17 +71,17 @@ impl Producer {
                 Some(AnswerEvent::ToolCall(call)) => Produced::ToolCall(call),
                 Some(AnswerEvent::Finished(summary)) => Produced::Finished {
                     ending: summary.ending,
-                    tokens: (summary.prompt_tokens, summary.completion_tokens),
+                    tokens: Tokens::of(&summary),
                     error: None,
                 },
                 Some(AnswerEvent::Failed { error, summary }) => Produced::Finished {
                     ending: Ending::Failed,
-                    tokens: (summary.prompt_tokens, summary.completion_tokens),
+                    tokens: Tokens::of(&summary),
                     error: Some(error.into()),
                 },
                 None => Produced::Finished {
                     ending: Ending::Failed,
-                    tokens: (0, 0),
+                    tokens: Tokens::default(),
                     error: Some(ApiError::internal("the spoken answer ended early")),
                 },
             },
@@ -75,12 +94,17 @@ impl Producer {
                     };
                 };
                 match events.next().await {
+                    Some(Ok(ChatEvent::Cached(cached))) => {
+                        tokens.cached = cached;
+                        Produced::Text(String::new())
+                    }
                     Some(Ok(ChatEvent::Text(text))) => Produced::Text(text),
                     Some(Ok(ChatEvent::Progress {
                         prompt_tokens,
                         completion_tokens,
                     })) => {
-                        *tokens = (prompt_tokens, completion_tokens);
+                        tokens.prompt = prompt_tokens;
+                        tokens.completion = completion_tokens;
                         Produced::Text(String::new())
                     }
                     Some(Ok(ChatEvent::ToolCall(call))) => Produced::ToolCall(call),
@@ -90,7 +114,11 @@ impl Producer {
                         completion_tokens,
                     })) => Produced::Finished {
                         ending: Ending::Completed(reason),
-                        tokens: (prompt_tokens, completion_tokens),
+                        tokens: Tokens {
+                            prompt: prompt_tokens,
+                            completion: completion_tokens,
+                            ..*tokens
+                        },
                         error: None,
                     },
                     Some(Err(err)) => Produced::Finished {
@@ -174,7 +202,7 @@ impl Running {
     pub fn text(id: String, config: SessionConfig, stream: ChatStream) -> Result<Self, RealtimeError> {
         let producer = Producer::Text {
             stream: Some(stream),
-            tokens: (0, 0),
+            tokens: Tokens::default(),
         };
         Self::new(id, config, producer)
     }
@@ -487,7 +515,7 @@ impl Running {
     fn finish(
         &mut self,
         ending: Ending,
-        (prompt_tokens, completion_tokens): (u64, u64),
+        tokens: Tokens,
         error: Option<ApiError>,
         items: &mut Items,
         out: &mut Vec<ServerEvent>,
@@ -518,9 +546,10 @@ impl Running {
             })
             .sum();
         let usage = Usage {
-            input_text_tokens: prompt_tokens,
+            input_text_tokens: tokens.prompt,
+            input_cached_tokens: tokens.cached.min(tokens.prompt),
             input_audio_tokens: usage_rules::input_audio_tokens(self.input_audio_secs),
-            output_text_tokens: completion_tokens,
+            output_text_tokens: tokens.completion,
             output_audio_tokens: usage_rules::output_audio_tokens(audio_secs),
         };
         self.status = Some(match status {

@@ -20,7 +20,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use vox_engine::audio::AudioBuffer;
-use vox_engine::chat::ChatModel;
+use vox_engine::chat::{ChatModel, Prefilled};
 use vox_engine::speech::Synthesizer;
 use vox_engine::transcribe::Transcriber;
 use vox_engine::vad::VoiceActivity;
@@ -197,6 +197,8 @@ struct Session {
     response: Option<Running>,
     /// Where each spoken item's clauses start, for truncation.
     marks: HashMap<String, Vec<ClauseMark>>,
+    /// The conversation's opening kept ready in the language model for the next turn.
+    prefilled: Prefilled,
     /// The language of the caller's last turn: answers are spoken in it.
     language: Option<String>,
     /// Input audio not yet counted in a response's usage.
@@ -238,6 +240,7 @@ impl Session {
             queued_response: None,
             response: None,
             marks: HashMap::new(),
+            prefilled: Prefilled::nothing(),
             language: None,
             unbilled_audio_secs: 0.0,
             answering: None,
@@ -264,6 +267,7 @@ impl Session {
         if let Err(err) = self.apply_turn_detection() {
             self.out.event(ServerEvent::Error(err)).await?;
         }
+        self.prefill_opening();
         self.out
             .event(ServerEvent::SessionCreated(self.config.clone()))
             .await
@@ -535,10 +539,23 @@ impl Session {
             self.config = previous;
             return Err(err);
         }
+        self.prefill_opening();
         self.out
             .event(ServerEvent::SessionUpdated(self.config.clone()))
             .await;
         Ok(())
+    }
+
+    /// Has the language model read the instructions, tools and conversation so far before the
+    /// caller's next turn: a voice agent's opening takes seconds to read on a CPU, and this way
+    /// the turn's answer starts without that wait. The handle before this one is dropped only
+    /// after, so an unchanged opening stays kept throughout.
+    fn prefill_opening(&mut self) {
+        if self.config.kind == SessionKind::Transcription {
+            return;
+        }
+        let opening = conversation::answer_job(&self.config, self.items.all(), self.spoken_style.as_deref());
+        self.prefilled = self.engines.chat.prefill(opening);
     }
 
     fn apply_turn_detection(&mut self) -> Result<(), RealtimeError> {
@@ -1076,10 +1093,7 @@ impl Session {
             };
         crate::engines::admit(&self.state, expected).map_err(RealtimeError::from)?;
         let asked_at = Instant::now();
-        let mut job = conversation::chat_job(&config, items);
-        if spoken && let Some(style) = &self.spoken_style {
-            vox_pipeline::tell_it_is_speaking(&mut job.turns, style);
-        }
+        let job = conversation::answer_job(&config, items, self.spoken_style.as_deref());
         let chat = self.engines.chat.generate(job);
         let id = new_response_id();
         let running = match profile {

@@ -413,6 +413,54 @@ async fn an_answer_in_audio_is_told_it_is_heard_before_the_sessions_instructions
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sessions_opening_is_prefilled_before_the_turn_and_let_go_with_the_session() {
+    let server = start(ScriptedChat::saying("Done."), ToneVoice::default()).await;
+    let mut socket = connect(&server.url).await;
+    until(&mut socket, "session.created").await;
+    let tool = json!({"type": "function", "name": "get_weather", "description": "The weather.",
+                      "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}});
+    send(
+        &mut socket,
+        json!({"type": "session.update", "session": {"type": "realtime",
+               "instructions": "You help Ada.", "tools": [tool]}}),
+    )
+    .await;
+    until(&mut socket, "session.updated").await;
+    send(
+        &mut socket,
+        json!({"type": "conversation.item.create", "item": {"type": "message", "role": "user",
+               "content": [{"type": "input_text", "text": "Hello"}]}}),
+    )
+    .await;
+    send(&mut socket, json!({"type": "response.create"})).await;
+    until(&mut socket, "response.done").await;
+    let (opening, answer) = {
+        let openings = server.chat.openings.lock().unwrap();
+        // One at session.created, one for the update.
+        assert_eq!(openings.len(), 2);
+        assert!(openings[0].1.upgrade().is_none(), "the first opening was let go");
+        assert!(openings[1].1.upgrade().is_some(), "the current opening is kept");
+        (openings[1].0.clone(), server.chat.jobs.lock().unwrap()[0].clone())
+    };
+    // The answer's job starts with exactly the prefilled opening: same instructions (spoken
+    // style included), same tools, then the caller's turn.
+    assert_eq!(opening.turns[..], answer.turns[..1]);
+    assert!(opening.turns[0].text.ends_with("You help Ada."));
+    assert_eq!(opening.tools, answer.tools);
+    assert_eq!(opening.tool_policy, answer.tool_policy);
+    assert_eq!(answer.turns[1].text, "Hello");
+    socket.close(None).await.unwrap();
+    let released = async {
+        while server.chat.openings.lock().unwrap()[1].1.upgrade().is_some() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), released)
+        .await
+        .expect("the opening is let go when the session ends");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transcription_session_transcribes_turns_and_never_answers() {
     let server = start(ScriptedChat::saying("Never said."), ToneVoice::default()).await;
     let mut socket = connect(&server.url.replace("model=gpt-realtime", "intent=transcription")).await;
