@@ -68,8 +68,12 @@ pub struct Scheduler<'m> {
 /// seconds) slows text down, but never stops it.
 const MOST_YIELDED: Duration = Duration::from_millis(500);
 
-/// Most tokens of an opening read ahead in one step while answers are being written: about as
-/// long as one of their tokens takes on two cores.
+/// Most tokens of an opening read ahead in one step. A step cannot be interrupted, and the
+/// turn the opening was read for may arrive at any moment to take the slot over: a 400-token
+/// opening read in one step held that turn for 8 s on two cores.
+const OPENING_CHUNK: usize = 64;
+
+/// The same while answers are being written: about as long as one of their tokens takes.
 const OPENING_CHUNK_BESIDE_ANSWERS: usize = 16;
 
 impl Scheduler<'_> {
@@ -297,9 +301,8 @@ impl Scheduler<'_> {
         }
     }
 
-    /// Answers' prompts first; an opening read ahead takes what budget is left, and only a
-    /// little of it while answers are being written (a 500-token opening read in one step
-    /// would hold their next words for seconds).
+    /// Answers' prompts first; an opening read ahead takes what budget is left, a chunk at a
+    /// time (see `OPENING_CHUNK`).
     fn add_prompt_chunks(&mut self) {
         let answering = self.slots.iter().any(Slot::is_answering);
         for prefills in [false, true] {
@@ -308,8 +311,11 @@ impl Scheduler<'_> {
                 let Some(generation) = slot.request.as_mut().filter(|g| g.prefill_only == prefills) else {
                     continue;
                 };
-                if prefills && answering {
-                    budget = budget.min(OPENING_CHUNK_BESIDE_ANSWERS);
+                if prefills {
+                    budget = budget.min(match answering {
+                        true => OPENING_CHUNK_BESIDE_ANSWERS,
+                        false => OPENING_CHUNK,
+                    });
                 }
                 if budget == 0 || generation.to_prefill.is_empty() {
                     continue;

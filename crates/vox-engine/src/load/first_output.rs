@@ -59,10 +59,17 @@ impl FirstOutputMeter {
     }
 
     /// The wait of an answer admitted now: the measured cost per answer times the answers it
-    /// would share the machine with, itself included. Zero until something was measured.
+    /// would share the machine with, itself included. Zero until something was measured, and
+    /// zero with no answer in flight: an idle machine refusing helps no one, and since only
+    /// admitted answers measure the cost again, one slow answer (a cold start, a long opening)
+    /// would otherwise have closed the door for good.
     pub fn expected_wait(&self) -> Duration {
         let flight = self.lock();
-        let secs = (flight.answers.jobs() + 1) as f64 * flight.secs_per_answer.unwrap_or(0.0);
+        let others = flight.answers.jobs();
+        if others == 0 {
+            return Duration::ZERO;
+        }
+        let secs = (others + 1) as f64 * flight.secs_per_answer.unwrap_or(0.0);
         Duration::try_from_secs_f64(secs).unwrap_or(Duration::ZERO)
     }
 
@@ -131,7 +138,8 @@ mod tests {
         measured(&meter, &alone, 1.5);
         drop(alone);
         assert_eq!(meter.answers(), 0);
-        assert!((meter.expected_wait().as_secs_f64() - 1.5).abs() < 1e-6);
+        // Idle: nothing to wait for, however slow the last answer was.
+        assert_eq!(meter.expected_wait(), Duration::ZERO);
         let _others: Vec<InFlight> = (0..3).map(|_| meter.admit()).collect();
         // Three in flight: the fourth shares the machine four ways.
         assert!((meter.expected_wait().as_secs_f64() - 6.0).abs() < 1e-6);

@@ -69,7 +69,10 @@ impl Items {
 const DEFAULT_TEMPERATURE: f64 = 0.8;
 
 /// The job answering `items` under `config`, told it speaks when the answer is spoken (the
-/// spoken style joins the instructions, so a prefill of the opening must carry it too).
+/// spoken style joins the instructions, so a prefill of the opening must carry it too). Kept in
+/// one system turn: with the style in a turn of its own before Qwen's tool list and the
+/// instructions after it, every session of an agent would share style and tools in the cache,
+/// but the agent test's model stopped calling its weather tool.
 pub fn answer_job(config: &SessionConfig, items: &[Item], spoken_style: Option<&str>) -> ChatJob {
     let mut job = chat_job(config, items);
     if config.modality == Modality::Audio

@@ -155,3 +155,19 @@ async fn wait_for_answers(server: &TestServer, n: usize) {
         server.state.spoken_answers().answers()
     );
 }
+
+#[tokio::test]
+async fn a_slow_answer_does_not_close_an_idle_servers_door() {
+    // One answer alone took ~0.4 s to its first audio, past a 0.2 s bound: with nothing in
+    // flight the next is still admitted (refusing it would help no one, and only admitted
+    // answers measure the cost again).
+    let server = spoken_server(Duration::from_millis(200));
+    let alone = server
+        .post_json("/v1/chat/completions", Some(KEY), &spoken_request())
+        .await;
+    assert_eq!(alone.status, StatusCode::OK, "{}", alone.text);
+    // The next one is admitted: it counts in flight (this voice never finishes it).
+    let next = hanging_answer(&server);
+    wait_for_answers(&server, 1).await;
+    next.abort();
+}
