@@ -3,6 +3,7 @@ OpenAI and Azure routes, streaming and not, with tools, limits and concurrency."
 
 import http.client
 import json
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse
 
@@ -47,6 +48,18 @@ def test_text_answer_with_exact_usage(vox):
     assert usage.prompt_tokens_details.text_tokens == usage.prompt_tokens
     assert completion.id.startswith("chatcmpl-")
     assert completion.model == TEXT_MODEL
+
+
+def test_a_repeated_opening_is_reported_as_cached_tokens(vox):
+    # A system prompt no other request has: the first request reads it, the second finds it read.
+    system = {"role": "system", "content": f"Ticket {uuid.uuid4().hex}. " + "Answer briefly. " * 30}
+    ask = {**greedy(), "messages": [system, *QUESTION], "max_tokens": 8}
+    first = openai_client(vox).chat.completions.create(**ask)
+    second = openai_client(vox).chat.completions.create(**ask)
+    assert first.usage.prompt_tokens == second.usage.prompt_tokens > 100
+    assert first.usage.prompt_tokens_details.cached_tokens < 20, first.usage
+    # All but the last prompt token (decoded again to start the answer).
+    assert second.usage.prompt_tokens_details.cached_tokens == second.usage.prompt_tokens - 1, second.usage
 
 
 def test_streamed_text_equals_the_whole_answer(vox):

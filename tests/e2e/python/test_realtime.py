@@ -8,6 +8,7 @@ import base64
 import io
 import json
 import time
+import uuid
 import wave
 
 import urllib.error
@@ -131,6 +132,33 @@ def test_a_text_item_is_answered_in_audio_and_the_next_turn_remembers(vox):
     second_usage = of_type(second, "response.done")[0].response.usage
     assert second_usage.input_token_details.text_tokens > first_usage.input_token_details.text_tokens
     assert "banana" in words(items[3].content[0].transcript), items[3].content[0].transcript
+
+
+def test_the_sessions_opening_is_read_before_its_first_turn(vox):
+    # Instructions no other session has, and a tool: only reading them ahead, when the session
+    # was set up, can have put them in the model's cache before the turn.
+    unique = f"You are the concierge of hotel {uuid.uuid4().hex}. " + "Be brief and kind. " * 20
+    tool = {"type": "function", "name": "book_taxi", "description": "Books a taxi.",
+            "parameters": {"type": "object", "properties": {"address": {"type": "string"}}}}
+
+    async def scenario():
+        async with client(vox).realtime.connect(model="gpt-realtime") as connection:
+            await connection.session.update(session={
+                "type": "realtime", **GREEDY, "instructions": unique, "tools": [tool],
+                "output_modalities": ["text"], "audio": {"input": {"turn_detection": None}}})
+            await until(connection, "session.updated")
+            # The test model reads such an opening in well under a second.
+            await asyncio.sleep(2)
+            await text_turn(connection, "Hello there.")
+            await connection.response.create()
+            return await until(connection, "response.done")
+
+    events = asyncio.run(scenario())
+    usage = of_type(events, "response.done")[0].response.usage
+    read = usage.input_token_details.text_tokens
+    cached = usage.input_token_details.cached_tokens
+    # All but the caller's turn and the answer's opening were found read.
+    assert read > 200 and read - cached < 40, (cached, read)
 
 
 def test_speaking_over_an_answer_stops_it_at_once(vox):

@@ -89,6 +89,13 @@ pub struct CompletionTokensDetails {
 }
 
 impl Usage {
+    /// Of the prompt's text tokens, `cached` were found already read (an earlier request that
+    /// started the same way): OpenAI's `prompt_tokens_details.cached_tokens`.
+    pub fn with_cached(mut self, cached: u64) -> Self {
+        self.prompt_tokens_details.cached_tokens = cached.min(self.prompt_tokens_details.text_tokens);
+        self
+    }
+
     /// Builds the totals from the per-kind counts so they can never disagree.
     pub fn from_counts(
         prompt_text: u64,
@@ -150,5 +157,11 @@ mod tests {
         assert_eq!(usage.completion_tokens, 45);
         assert_eq!(usage.total_tokens, 75);
         assert_eq!(usage.completion_tokens_details.audio_tokens, 40);
+        // Cached tokens are text tokens, never more than were read.
+        assert_eq!(
+            usage.clone().with_cached(7).prompt_tokens_details.cached_tokens,
+            7
+        );
+        assert_eq!(usage.with_cached(99).prompt_tokens_details.cached_tokens, 10);
     }
 }

@@ -11,6 +11,8 @@ pub struct Answer {
     pub tool_calls: Vec<ToolCall>,
     pub reason: Option<StopReason>,
     pub prompt_tokens: u64,
+    /// Of the prompt, the tokens the engine found already read.
+    pub cached_tokens: u64,
     pub completion_tokens: u64,
 }
 
@@ -19,7 +21,8 @@ impl Answer {
     pub fn take(&mut self, event: ChatEvent) {
         match event {
             ChatEvent::Text(text) => self.text.push_str(&text),
-            ChatEvent::Progress { .. } | ChatEvent::Cached(_) => {}
+            ChatEvent::Cached(tokens) => self.cached_tokens = tokens,
+            ChatEvent::Progress { .. } => {}
             ChatEvent::ToolCall(call) => self.tool_calls.push(call),
             ChatEvent::Finished {
                 reason,

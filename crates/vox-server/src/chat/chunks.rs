@@ -35,6 +35,8 @@ pub struct TextChunks {
     tool_index: u32,
     include_usage: bool,
     input_audio_secs: f64,
+    /// Prompt tokens the engine found already read.
+    cached_tokens: u64,
 }
 
 impl TextChunks {
@@ -43,6 +45,7 @@ impl TextChunks {
             tool_index: 0,
             include_usage,
             input_audio_secs,
+            cached_tokens: 0,
         }
     }
 
@@ -64,14 +67,19 @@ impl TextChunks {
                 content: Some(Some(text)),
                 ..Default::default()
             })],
-            Some(Ok(ChatEvent::Progress { .. } | ChatEvent::Cached(_))) => vec![],
+            Some(Ok(ChatEvent::Cached(tokens))) => {
+                self.cached_tokens = tokens;
+                vec![]
+            }
+            Some(Ok(ChatEvent::Progress { .. })) => vec![],
             Some(Ok(ChatEvent::ToolCall(call))) => vec![next_tool_call(&mut self.tool_index, &call)],
             Some(Ok(ChatEvent::Finished {
                 reason,
                 prompt_tokens,
                 completion_tokens,
             })) => {
-                let usage = wire::usage(prompt_tokens, completion_tokens, self.input_audio_secs, 0.0);
+                let usage = wire::usage(prompt_tokens, completion_tokens, self.input_audio_secs, 0.0)
+                    .with_cached(self.cached_tokens);
                 ending(reason, self.include_usage.then_some(usage))
             }
         }
@@ -196,7 +204,8 @@ impl SpokenChunks {
             summary.completion_tokens,
             self.input_audio_secs,
             spoken,
-        );
+        )
+        .with_cached(summary.cached_tokens);
         pieces.extend(ending(reason, self.include_usage.then_some(usage)));
         pieces
     }

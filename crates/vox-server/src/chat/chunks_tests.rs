@@ -188,6 +188,7 @@ fn a_failure_mid_answer_ends_with_one_error_event() {
 fn a_text_answer_streams_content_then_finish_usage_done() {
     let mut map = TextChunks::new(true, 0.0);
     let mut pieces = map.opening();
+    assert!(map.event(Some(Ok(ChatEvent::Cached(2)))).is_empty());
     pieces.extend(map.event(Some(Ok(ChatEvent::Text("Hi".into())))));
     pieces.extend(map.event(Some(Ok(ChatEvent::Progress {
         prompt_tokens: 3,
@@ -203,6 +204,11 @@ fn a_text_answer_streams_content_then_finish_usage_done() {
         shape(&pieces),
         ["role", "text:Hi", "tool", "finish:Stop", "usage", "done"]
     );
+    let usage = pieces.iter().find_map(|p| match p {
+        Piece::Usage(usage) => Some(usage),
+        _ => None,
+    });
+    assert_eq!(usage.unwrap().prompt_tokens_details.cached_tokens, 2);
     let without_usage = TextChunks::new(false, 0.0).event(Some(Ok(ChatEvent::Finished {
         reason: StopReason::Length,
         prompt_tokens: 3,

@@ -142,7 +142,8 @@ fn text_completion(reply: Reply, answer: &Answer, input_audio_secs: f64) -> Chat
         answer.completion_tokens,
         input_audio_secs,
         0.0,
-    );
+    )
+    .with_cached(answer.cached_tokens);
     wire::completion(
         reply,
         wire::assistant_message(content, None, tool_calls),

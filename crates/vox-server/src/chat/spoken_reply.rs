@@ -92,7 +92,8 @@ pub async fn whole(
         summary.completion_tokens,
         input_audio_secs,
         spoken_secs,
-    );
+    )
+    .with_cached(summary.cached_tokens);
     let message = wire::assistant_message(None, audio, tool_calls);
     Ok(wire::completion(reply, message, reason, usage))
 }
