@@ -55,7 +55,21 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
-        .block_on(serve(config))
+        .block_on(serve(config))?;
+    exit_without_static_destructors()
+}
+
+/// The server has stopped and its runtime is gone (connections closed, the store closed), but
+/// the engine threads may still be letting go of their models: returning from `main` would run
+/// the C++ libraries' static destructors (llama.cpp's, OpenMP's) under them, and the process
+/// sometimes died of SIGSEGV on a clean SIGTERM. Nothing is left to do, so it ends here.
+fn exit_without_static_destructors() -> ! {
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: `_exit` ends the process at once; every Rust value that needed dropping was
+    // dropped with the runtime above.
+    unsafe { libc::_exit(0) }
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
