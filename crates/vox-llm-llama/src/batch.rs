@@ -4,10 +4,10 @@
 
 use std::sync::mpsc::TryRecvError;
 use std::sync::{Arc, Weak};
-
-use futures::channel::oneshot;
 use std::time::{Duration, Instant};
 use vox_engine::load::{Held, LoadMeter, Mark, SharingClock};
+
+use futures::channel::oneshot;
 
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_batch::LlamaBatch;

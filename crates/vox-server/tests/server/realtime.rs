@@ -376,25 +376,28 @@ async fn an_out_of_band_response_answers_its_own_input_and_leaves_the_conversati
     assert_eq!(error["error"]["param"], "response.input[0].id");
 }
 
+/// Updates the session to `session`, then asks it to answer "Hello" (the session's default
+/// modality) and waits for the answer to end.
+async fn answer_hello_under(socket: &mut Socket, session: Value) {
+    send(socket, json!({"type": "session.update", "session": session})).await;
+    until(socket, "session.updated").await;
+    send(
+        socket,
+        json!({"type": "conversation.item.create", "item": {"type": "message", "role": "user",
+               "content": [{"type": "input_text", "text": "Hello"}]}}),
+    )
+    .await;
+    send(socket, json!({"type": "response.create"})).await;
+    until(socket, "response.done").await;
+}
+
 #[tokio::test]
 async fn an_answer_in_audio_is_told_it_is_heard_before_the_sessions_instructions() {
     let server = start(ScriptedChat::saying("Arr."), ToneVoice::default()).await;
     let mut socket = connect(&server.url).await;
     until(&mut socket, "session.created").await;
-    send(
-        &mut socket,
-        json!({"type": "session.update", "session": {"type": "realtime", "instructions": "Be a pirate."}}),
-    )
-    .await;
-    until(&mut socket, "session.updated").await;
-    send(
-        &mut socket,
-        json!({"type": "conversation.item.create", "item": {"type": "message", "role": "user",
-               "content": [{"type": "input_text", "text": "Hello"}]}}),
-    )
-    .await;
-    send(&mut socket, json!({"type": "response.create"})).await;
-    until(&mut socket, "response.done").await;
+    let session = json!({"type": "realtime", "instructions": "Be a pirate."});
+    answer_hello_under(&mut socket, session).await;
     send(
         &mut socket,
         json!({"type": "response.create", "response": {"output_modalities": ["text"]}}),
@@ -419,21 +422,8 @@ async fn the_sessions_opening_is_prefilled_before_the_turn_and_let_go_with_the_s
     until(&mut socket, "session.created").await;
     let tool = json!({"type": "function", "name": "get_weather", "description": "The weather.",
                       "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}});
-    send(
-        &mut socket,
-        json!({"type": "session.update", "session": {"type": "realtime",
-               "instructions": "You help Ada.", "tools": [tool]}}),
-    )
-    .await;
-    until(&mut socket, "session.updated").await;
-    send(
-        &mut socket,
-        json!({"type": "conversation.item.create", "item": {"type": "message", "role": "user",
-               "content": [{"type": "input_text", "text": "Hello"}]}}),
-    )
-    .await;
-    send(&mut socket, json!({"type": "response.create"})).await;
-    until(&mut socket, "response.done").await;
+    let session = json!({"type": "realtime", "instructions": "You help Ada.", "tools": [tool]});
+    answer_hello_under(&mut socket, session).await;
     let (opening, answer) = {
         let openings = server.chat.openings.lock().unwrap();
         // One at session.created, one for the update.
