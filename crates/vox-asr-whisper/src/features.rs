@@ -1,16 +1,8 @@
-//! Whisper's input: an 80-band log-mel spectrogram, 100 frames a second, computed the way the
-//! model was trained (centred 25 ms Hann windows, Slaney mel scale, log10, a dynamic range of
-//! 8 decades, scaled to about [-1, 1]).
+//! Whisper's input: the log-mel spectrogram of `vox-mel`, cut into the windows the encoder reads.
 
-use std::sync::Arc;
+use vox_mel::{FLOOR, MelBank, scale_as_whisper};
+pub use vox_mel::{HOP, N_MELS, SAMPLE_RATE};
 
-use rustfft::num_complex::Complex;
-use rustfft::{Fft, FftPlanner};
-
-pub const SAMPLE_RATE: u32 = 16_000;
-pub const N_FFT: usize = 400;
-pub const HOP: usize = 160;
-pub const N_MELS: usize = 80;
 /// Frames in one 30-second window, the longest input the model takes.
 pub const WINDOW_FRAMES: usize = 3000;
 pub const WINDOW_SAMPLES: usize = WINDOW_FRAMES * HOP;
@@ -24,10 +16,9 @@ const SHORT_WINDOW_MIN_FRAMES: usize = 1500;
 const SHORT_WINDOW_SILENCE_FRAMES: usize = 500;
 const SHORT_WINDOW_STEP_FRAMES: usize = 500;
 
+#[derive(Default)]
 pub struct LogMel {
-    filters: Vec<[f32; N_FFT / 2 + 1]>,
-    window: Vec<f32>,
-    fft: Arc<dyn Fft<f32>>,
+    bank: MelBank,
 }
 
 /// `frames` x 80, row-major by frame.
@@ -38,15 +29,7 @@ pub struct Spectrogram {
 
 impl LogMel {
     pub fn new() -> Self {
-        let window = (0..N_FFT)
-            .map(|n| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * n as f32 / N_FFT as f32).cos())
-            .collect();
-        let fft = FftPlanner::new().plan_fft_forward(N_FFT);
-        Self {
-            filters: slaney_filters(),
-            window,
-            fft,
-        }
+        Self::default()
     }
 
     /// The spectrogram of `samples` followed by 30 s of silence, so that every window can be
@@ -56,37 +39,17 @@ impl LogMel {
         padded.resize(samples.len() + WINDOW_SAMPLES, 0.0);
         let frames = padded.len() / HOP;
         let mut data = Vec::with_capacity(frames * N_MELS);
-        let mut buffer = vec![Complex::new(0.0f32, 0.0); N_FFT];
         // From this frame on, every window sees only the silent padding: all floor, no FFT needed.
-        let first_silent = (samples.len() + N_FFT).div_ceil(HOP);
-        let floor = 1e-10f32.log10();
+        let first_silent = (samples.len() + vox_mel::N_FFT).div_ceil(HOP);
         for frame in 0..frames {
             if frame >= first_silent {
-                data.extend(std::iter::repeat_n(floor, N_MELS));
-                continue;
-            }
-            let start = (frame * HOP) as isize - (N_FFT / 2) as isize;
-            for (i, slot) in buffer.iter_mut().enumerate() {
-                *slot = Complex::new(reflect(&padded, start + i as isize) * self.window[i], 0.0);
-            }
-            self.fft.process(&mut buffer);
-            let power: Vec<f32> = buffer[..=N_FFT / 2].iter().map(|c| c.norm_sqr()).collect();
-            for filter in &self.filters {
-                let energy: f32 = filter.iter().zip(&power).map(|(w, p)| w * p).sum();
-                data.push(energy.max(1e-10).log10());
+                data.extend(std::iter::repeat_n(FLOOR, N_MELS));
+            } else {
+                self.bank.log_frame(&padded, frame, &mut data);
             }
         }
-        let ceiling = data.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        for value in &mut data {
-            *value = (value.max(ceiling - 8.0) + 4.0) / 4.0;
-        }
+        scale_as_whisper(&mut data);
         Spectrogram { frames, data }
-    }
-}
-
-impl Default for LogMel {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -116,81 +79,10 @@ pub fn encoder_frames(remaining: usize) -> usize {
     stepped.clamp(SHORT_WINDOW_MIN_FRAMES, WINDOW_FRAMES)
 }
 
-/// Index into `x` with reflection at both ends (numpy's "reflect" padding).
-fn reflect(x: &[f32], index: isize) -> f32 {
-    let n = x.len() as isize;
-    if n == 1 {
-        return x[0];
-    }
-    let period = 2 * (n - 1);
-    let mut i = index.rem_euclid(period);
-    if i >= n {
-        i = period - i;
-    }
-    x[i as usize]
-}
-
-fn hz_to_mel(hz: f64) -> f64 {
-    const F_SP: f64 = 200.0 / 3.0;
-    let log_step = 6.4f64.ln() / 27.0;
-    if hz < 1000.0 {
-        hz / F_SP
-    } else {
-        15.0 + (hz / 1000.0).ln() / log_step
-    }
-}
-
-fn mel_to_hz(mel: f64) -> f64 {
-    const F_SP: f64 = 200.0 / 3.0;
-    let log_step = 6.4f64.ln() / 27.0;
-    if mel < 15.0 {
-        mel * F_SP
-    } else {
-        1000.0 * (log_step * (mel - 15.0)).exp()
-    }
-}
-
-/// Triangular filters on the Slaney mel scale with Slaney area normalisation (librosa's default).
-fn slaney_filters() -> Vec<[f32; N_FFT / 2 + 1]> {
-    let bins = N_FFT / 2 + 1;
-    let nyquist = f64::from(SAMPLE_RATE) / 2.0;
-    let fft_freqs: Vec<f64> = (0..bins)
-        .map(|i| i as f64 * nyquist / (bins - 1) as f64)
-        .collect();
-    let (low, high) = (hz_to_mel(0.0), hz_to_mel(nyquist));
-    let mel_points: Vec<f64> = (0..N_MELS + 2)
-        .map(|i| mel_to_hz(low + (high - low) * i as f64 / (N_MELS + 1) as f64))
-        .collect();
-    (0..N_MELS)
-        .map(|m| {
-            let (left, centre, right) = (mel_points[m], mel_points[m + 1], mel_points[m + 2]);
-            let norm = 2.0 / (right - left);
-            let mut filter = [0f32; N_FFT / 2 + 1];
-            for (k, &f) in fft_freqs.iter().enumerate() {
-                let rising = (f - left) / (centre - left);
-                let falling = (right - f) / (right - centre);
-                filter[k] = (rising.min(falling).max(0.0) * norm) as f32;
-            }
-            filter
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn filters_cover_the_band_and_are_area_normalised() {
-        let filters = slaney_filters();
-        assert_eq!(filters.len(), N_MELS);
-        assert!(
-            filters.iter().all(|f| f.iter().any(|&w| w > 0.0)),
-            "no empty filter"
-        );
-        // The first filter peaks near its centre (about 27 Hz = bin 0.7).
-        assert!(filters[0][1] > 0.0);
-    }
+    use vox_mel::{hz_to_mel, mel_to_hz};
 
     #[test]
     fn a_tone_lights_its_own_band() {
@@ -241,12 +133,5 @@ mod tests {
                 long[band * WINDOW_FRAMES..band * WINDOW_FRAMES + frames]
             );
         }
-    }
-
-    #[test]
-    fn reflection_matches_numpy() {
-        let x = [1.0, 2.0, 3.0, 4.0];
-        let got: Vec<f32> = (-3..7).map(|i| reflect(&x, i)).collect();
-        assert_eq!(got, vec![4.0, 3.0, 2.0, 1.0, 2.0, 3.0, 4.0, 3.0, 2.0, 1.0]);
     }
 }

@@ -16,7 +16,7 @@ use vox_engine::chat::{ChatJob, ChatModel, ChatRole, ChatTurn, SamplingParams, T
 use vox_engine::speech::{SpeechJob, Synthesizer};
 use vox_engine::transcribe::{Transcriber, TranscriptionJob, TranscriptionTask};
 use vox_engine::turns::SpeechTurns;
-use vox_engine::vad::VoiceActivity;
+use vox_engine::vad::{TurnEnd, VoiceActivity};
 use vox_models::Role;
 
 use crate::config::Config;
@@ -36,6 +36,7 @@ pub struct Loaded<'a> {
     all_voices: InstalledModels,
     speech: Option<vox_tts_onnx::TtsEngine>,
     vad: Option<Arc<dyn VoiceActivity>>,
+    turn_end: Option<Arc<dyn TurnEnd>>,
 }
 
 impl<'a> Loaded<'a> {
@@ -49,6 +50,7 @@ impl<'a> Loaded<'a> {
             all_voices: voice_models_of_all(profiles),
             speech: None,
             vad: None,
+            turn_end: None,
         }
     }
 
@@ -80,11 +82,15 @@ impl<'a> Loaded<'a> {
         if self.vad.is_none() {
             self.vad = Some(load_vad(models)?);
         }
+        if self.turn_end.is_none() {
+            self.turn_end = Some(load_turn_end(models)?);
+        }
         Ok(EngineSet {
             transcriber: Some(transcriber),
             chat: Some(chat),
             synthesizer: Some(synthesizer),
             vad: self.vad.clone(),
+            turn_end: self.turn_end.clone(),
         })
     }
 
@@ -249,6 +255,19 @@ fn load_vad(models: &InstalledModels) -> anyhow::Result<Arc<dyn VoiceActivity>> 
         .speech_probability(&vec![0.0; vad.frame_len()])
         .map_err(|e| anyhow::anyhow!("voice activity warm-up failed: {e}"))?;
     Ok(Arc::new(vad))
+}
+
+/// smart-turn for `semantic_vad`: asked once per pause, shared by every session.
+fn load_turn_end(models: &InstalledModels) -> anyhow::Result<Arc<dyn TurnEnd>> {
+    let dir = first_dir(models, Role::Turn)?;
+    let onnx_runtime = onnx_runtime_in(first_dir(models, Role::Runtime)?)?;
+    let model = vox_turn_smart::SmartTurn::open(&onnx_runtime, dir)
+        .map_err(|e| anyhow::anyhow!("loading the end-of-turn model: {e}"))?;
+    // One pause heard before the first caller's (the first run builds the graph's kernels).
+    model
+        .finished(&vec![0.0; model.sample_rate() as usize])
+        .map_err(|e| anyhow::anyhow!("end-of-turn warm-up failed: {e}"))?;
+    Ok(Arc::new(model))
 }
 
 fn piper_model_in(dir: &Path) -> Option<PathBuf> {

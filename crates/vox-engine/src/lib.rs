@@ -28,6 +28,8 @@ pub struct EngineSet {
     pub synthesizer: Option<Arc<dyn speech::Synthesizer>>,
     /// Voice activity detection, for the realtime API's server turn detection.
     pub vad: Option<Arc<dyn vad::VoiceActivity>>,
+    /// The end-of-turn model, for `semantic_vad` turn detection.
+    pub turn_end: Option<Arc<dyn vad::TurnEnd>>,
 }
 
 impl EngineSet {
@@ -47,6 +49,7 @@ impl std::fmt::Debug for EngineSet {
             .field("chat", &self.chat.is_some())
             .field("synthesizer", &self.synthesizer.is_some())
             .field("vad", &self.vad.is_some())
+            .field("turn_end", &self.turn_end.is_some())
             .finish()
     }
 }

@@ -20,3 +20,18 @@ pub trait SpeechDetector: Send {
     /// following the previous one, is speech.
     fn speech_probability(&mut self, frame: &[f32]) -> Result<f32, EngineError>;
 }
+
+/// An end-of-turn model: from how the caller's last seconds sound (words, intonation, pace), how
+/// likely they have finished speaking. It runs when a pause begins, so a finished sentence ends
+/// the turn at once and a trailing "and then..." waits for more.
+pub trait TurnEnd: Send + Sync {
+    /// The rate audio must be at.
+    fn sample_rate(&self) -> u32;
+
+    /// The most recent audio the model reads; anything earlier can be left out.
+    fn context_samples(&self) -> usize;
+
+    /// The probability (0 to 1) that the speaker has finished, given their turn's audio up to
+    /// now (speech and the start of the pause).
+    fn finished(&self, audio: &[f32]) -> Result<f32, EngineError>;
+}

@@ -26,11 +26,20 @@ pub enum Role {
     Llm,
     Tts,
     Vad,
+    /// End-of-turn detection (`semantic_vad`).
+    Turn,
     Runtime,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Asr, Role::Llm, Role::Tts, Role::Vad, Role::Runtime];
+    pub const ALL: [Role; 6] = [
+        Role::Asr,
+        Role::Llm,
+        Role::Tts,
+        Role::Vad,
+        Role::Turn,
+        Role::Runtime,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -38,6 +47,7 @@ impl Role {
             Self::Llm => "llm",
             Self::Tts => "tts",
             Self::Vad => "vad",
+            Self::Turn => "turn",
             Self::Runtime => "runtime",
         }
     }

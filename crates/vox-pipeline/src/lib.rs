@@ -14,6 +14,7 @@ pub mod output_rate;
 pub mod spoken;
 pub mod spoken_style;
 pub mod turn_detection;
+pub mod turn_words;
 
 pub use error::PipelineError;
 pub use for_the_ear::{ForTheEar, for_the_ear};
@@ -21,4 +22,4 @@ pub use hearing::{Heard, hear};
 pub use output_rate::{OUTPUT_RATE, ToOutputRate};
 pub use spoken::{AnswerEvent, Ending, SpokenAnswer, SpokenClause, Summary, Timings, Voice};
 pub use spoken_style::{DEFAULT_SPOKEN_STYLE, tell_it_is_speaking};
-pub use turn_detection::{TurnDetector, TurnEvent, TurnSettings};
+pub use turn_detection::{TurnDetector, TurnEnding, TurnEvent, TurnSettings};

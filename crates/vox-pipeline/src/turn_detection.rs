@@ -5,6 +5,10 @@
 //! A pause is reported as soon as silence begins, before the turn is confirmed: recognition can
 //! start on the speech so far while the silence window runs, so confirming a turn costs no
 //! extra recognition time. If the caller speaks again, the pause was not the end.
+//!
+//! With an end-of-turn model (`semantic_vad`), the caller of the detector asks the model at each
+//! pause and ends the turn there ([`TurnDetector::end_at_pause`]) when it says the speaker has
+//! finished; otherwise the silence may last up to a longer limit before the turn ends.
 
 use vox_engine::EngineError;
 use vox_engine::vad::SpeechDetector;
@@ -28,6 +32,17 @@ pub struct TurnSettings {
     pub prefix_padding_ms: u64,
     /// Silence that ends a turn.
     pub silence_duration_ms: u64,
+    pub ending: TurnEnding,
+}
+
+/// What ends a turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TurnEnding {
+    /// Silence as long as `silence_duration_ms` (`server_vad`).
+    Silence,
+    /// The end-of-turn model's verdict at a pause, or at the latest this much silence
+    /// (`semantic_vad`: the more eager, the shorter).
+    Judged { longest_silence_ms: u64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +102,16 @@ impl TurnDetector {
         self.speaking
     }
 
+    /// Ends the turn at the pause that began at `at_ms`, which an end-of-turn model judged the
+    /// end; `None` if the caller has spoken again since.
+    pub fn end_at_pause(&mut self, at_ms: u64) -> Option<TurnEvent> {
+        let still_paused = self.speaking && self.paused && self.silent_since_ms == Some(at_ms);
+        still_paused.then(|| {
+            self.reset_turn();
+            TurnEvent::SpeechStopped { end_ms: at_ms }
+        })
+    }
+
     /// Milliseconds of audio read so far.
     pub fn position_ms(&self) -> u64 {
         self.ms(self.frames)
@@ -141,13 +166,19 @@ impl TurnDetector {
             return Some(TurnEvent::SpeechStarted { start_ms });
         }
         let silent = probability < (self.settings.threshold - SILENCE_MARGIN).max(0.01);
-        let pause_ms = PAUSE_MS.min(self.settings.silence_duration_ms / 2);
+        let (pause_ms, longest_silence_ms) = match self.settings.ending {
+            TurnEnding::Silence => {
+                let window = self.settings.silence_duration_ms;
+                (PAUSE_MS.min(window / 2), window)
+            }
+            TurnEnding::Judged { longest_silence_ms } => (PAUSE_MS, longest_silence_ms),
+        };
         match (silent, self.silent_since_ms) {
             (true, None) => {
                 self.silent_since_ms = Some(frame_start_ms);
                 None
             }
-            (true, Some(since)) if frame_end_ms - since >= self.settings.silence_duration_ms => {
+            (true, Some(since)) if frame_end_ms - since >= longest_silence_ms => {
                 self.reset_turn();
                 Some(TurnEvent::SpeechStopped { end_ms: since })
             }
@@ -188,8 +219,18 @@ mod tests {
             threshold: 0.5,
             prefix_padding_ms: 30,
             silence_duration_ms: silence_ms,
+            ending: TurnEnding::Silence,
         };
         TurnDetector::new(Box::new(Loudness), FRAME, 16_000, settings)
+    }
+
+    fn judged(longest_silence_ms: u64) -> TurnDetector {
+        let mut turns = detector(500);
+        turns.set_settings(TurnSettings {
+            ending: TurnEnding::Judged { longest_silence_ms },
+            ..turns.settings
+        });
+        turns
     }
 
     fn frames(level: f32, count: usize) -> Vec<f32> {
@@ -255,5 +296,42 @@ mod tests {
             vec![TurnEvent::SpeechStarted { start_ms: 0 }]
         );
         assert_eq!(turns.position_ms(), 20);
+    }
+
+    #[test]
+    fn a_judged_pause_ends_the_turn_where_the_silence_began() {
+        let mut turns = judged(2_000);
+        turns.push(&frames(0.9, 30)).unwrap();
+        let paused = turns.push(&frames(0.0, 17)).unwrap();
+        // A judged turn pauses after 160 ms, whatever the silence window.
+        assert_eq!(paused, vec![TurnEvent::Paused { at_ms: 300 }]);
+        assert_eq!(turns.end_at_pause(290), None, "not the pause that began");
+        assert_eq!(
+            turns.end_at_pause(300),
+            Some(TurnEvent::SpeechStopped { end_ms: 300 })
+        );
+        assert!(!turns.is_speaking());
+        assert_eq!(turns.end_at_pause(300), None, "a turn ends once");
+    }
+
+    #[test]
+    fn a_judged_pause_the_caller_spoke_past_is_not_ended() {
+        let mut turns = judged(2_000);
+        turns.push(&frames(0.9, 30)).unwrap();
+        turns.push(&frames(0.0, 17)).unwrap();
+        assert_eq!(turns.push(&frames(0.9, 3)).unwrap(), vec![TurnEvent::Resumed]);
+        assert_eq!(turns.end_at_pause(300), None);
+        assert!(turns.is_speaking());
+    }
+
+    #[test]
+    fn an_unfinished_turn_ends_after_the_longest_silence_not_the_window() {
+        let mut turns = judged(1_000);
+        turns.push(&frames(0.9, 30)).unwrap();
+        // 500 ms (the silence window) is not the end of a judged turn.
+        let events = turns.push(&frames(0.0, 60)).unwrap();
+        assert_eq!(events, vec![TurnEvent::Paused { at_ms: 300 }]);
+        let events = turns.push(&frames(0.0, 40)).unwrap();
+        assert_eq!(events, vec![TurnEvent::SpeechStopped { end_ms: 300 }]);
     }
 }

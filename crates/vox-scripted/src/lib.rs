@@ -8,5 +8,5 @@ mod voice;
 
 pub use chat::ScriptedChat;
 pub use transcriber::ScriptedTranscriber;
-pub use vad::LoudnessVad;
+pub use vad::{LoudnessVad, ScriptedTurnEnd};
 pub use voice::{TONE_RATE, ToneVoice};

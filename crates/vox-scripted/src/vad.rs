@@ -1,8 +1,11 @@
 //! Voice activity by loudness: a frame is speech when its RMS level is above -34 dBFS. Tests
-//! drive turn detection with tones and silence.
+//! drive turn detection with tones and silence. The end-of-turn model gives the verdict it is
+//! told to, and counts what it was asked.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use vox_engine::EngineError;
-use vox_engine::vad::{SpeechDetector, VoiceActivity};
+use vox_engine::vad::{SpeechDetector, TurnEnd, VoiceActivity};
 
 const RATE: u32 = 16_000;
 const FRAME: usize = 512;
@@ -31,5 +34,41 @@ impl SpeechDetector for Loudness {
     fn speech_probability(&mut self, frame: &[f32]) -> Result<f32, EngineError> {
         let rms = (frame.iter().map(|s| s * s).sum::<f32>() / frame.len().max(1) as f32).sqrt();
         Ok(if rms > SPEECH_RMS { 0.95 } else { 0.02 })
+    }
+}
+
+/// An end-of-turn model that finds every turn finished with the same probability.
+#[derive(Debug)]
+pub struct ScriptedTurnEnd {
+    probability: f32,
+    asked: AtomicUsize,
+}
+
+impl ScriptedTurnEnd {
+    pub fn finding(probability: f32) -> Self {
+        Self {
+            probability,
+            asked: AtomicUsize::new(0),
+        }
+    }
+
+    /// How many pauses it was asked about.
+    pub fn asked(&self) -> usize {
+        self.asked.load(Ordering::SeqCst)
+    }
+}
+
+impl TurnEnd for ScriptedTurnEnd {
+    fn sample_rate(&self) -> u32 {
+        RATE
+    }
+
+    fn context_samples(&self) -> usize {
+        8 * RATE as usize
+    }
+
+    fn finished(&self, _audio: &[f32]) -> Result<f32, EngineError> {
+        self.asked.fetch_add(1, Ordering::SeqCst);
+        Ok(self.probability)
     }
 }

@@ -135,6 +135,7 @@ static NO_ENGINES: EngineSet = EngineSet {
     chat: None,
     synthesizer: None,
     vad: None,
+    turn_end: None,
 };
 
 impl ProfileEngines {

@@ -19,7 +19,7 @@ from openai import AsyncAzureOpenAI, AsyncOpenAI, OpenAI
 
 from conftest import API_KEY, API_VERSION
 from event_types import mismatch
-from realtime_client import RECORDING_WORDS, b64, overlap, pcm16_24k, send_paced, silence, words
+from realtime_client import RECORDING_WORDS, TESTDATA, b64, overlap, pcm16_24k, send_paced, silence, words
 
 # Greedy and bounded: the 135M test model can loop on one sentence until its context is full.
 GREEDY = {"temperature": 0, "max_output_tokens": 60, "instructions": "Answer in one or two short sentences."}
@@ -444,6 +444,34 @@ def test_server_vad_idle_timeout_answers_a_silent_caller(vox):
     assert "input_audio_buffer.timeout_triggered" in kinds, kinds
     assert kinds.index("input_audio_buffer.timeout_triggered") < kinds.index("response.created")
     assert 4.5 < waited < 15, waited
+
+
+def test_semantic_vad_ends_a_finished_sentence_at_its_pause(vox):
+    """A read sentence, then 300 ms of silence and nothing more: server_vad (500 ms) would
+    wait on; semantic_vad's end-of-turn model hears a finished sentence and ends the turn where
+    the silence began."""
+    sentence = pcm16_24k(f"{TESTDATA}/librivox/sense_and_sensibility_01_austen_64kb-0890.wav")
+
+    async def scenario():
+        async with client(vox).realtime.connect(model="gpt-realtime") as connection:
+            await connection.session.update(session={"type": "realtime", "audio": {"input": {
+                "turn_detection": {"type": "semantic_vad", "eagerness": "low", "create_response": False}}}})
+            updated = await until(connection, "session.updated")
+            await connection.input_audio_buffer.append(audio=b64(sentence))
+            await send_paced(connection.input_audio_buffer.append, silence(0.3))
+            events = await until(connection, "conversation.item.input_audio_transcription.completed", timeout=20)
+        return updated[-1], events
+
+    updated, events = asyncio.run(scenario())
+    detection = updated.session.audio.input.turn_detection
+    assert detection.type == "semantic_vad" and detection.eagerness == "low"
+    stopped = of_type(events, "input_audio_buffer.speech_stopped")
+    assert len(stopped) == 1, [e.type for e in events]
+    speech_ends_ms = len(sentence) / 2 / 24
+    assert speech_ends_ms - 600 < stopped[0].audio_end_ms <= speech_ends_ms + 50, (stopped[0].audio_end_ms, speech_ends_ms)
+    heard = of_type(events, "conversation.item.input_audio_transcription.completed")[0].transcript
+    assert overlap(heard, "unless to be rather cold hearted and rather selfish is to be ill disposed") >= 0.6, heard
+    assert not of_type(events, "response.created")
 
 
 def test_the_beta_sessions_route_mints_a_client_secret(vox):

@@ -6,7 +6,7 @@
 use vox_audio::StreamResampler;
 use vox_engine::audio::AudioBuffer;
 use vox_engine::vad::VoiceActivity;
-use vox_pipeline::{TurnDetector, TurnEvent, TurnSettings};
+use vox_pipeline::{TurnDetector, TurnEnding, TurnEvent, TurnSettings};
 use vox_protocol::realtime::{AudioFormat, RealtimeError, TurnDetection};
 
 use super::audio::InputDecoder;
@@ -14,6 +14,16 @@ use super::audio::InputDecoder;
 /// Samples per resampling block on the way to the turn detector: about 10 ms at 24 kHz, so the
 /// end of speech is seen within a frame of arriving.
 const DETECTOR_BLOCK: usize = 240;
+/// How long `semantic_vad` lets a caller who has not finished stay silent, by eagerness: `low`
+/// 8 s, `medium` (and `auto`) 4 s, `high` 2 s.
+fn longest_silence_ms(eagerness: Option<&str>) -> u64 {
+    match eagerness {
+        Some("low") => 8_000,
+        Some("high") => 2_000,
+        _ => 4_000,
+    }
+}
+
 /// The most audio one uncommitted buffer holds (OpenAI bounds a turn too).
 pub const MAX_BUFFER_SECS: u64 = 15 * 60;
 
@@ -48,20 +58,29 @@ impl InputBuffer {
         }
     }
 
-    /// Turn detection on (`Some`) or off, with the session's settings.
+    /// Turn detection on (`Some`) or off, with the session's settings; `judged` when an
+    /// end-of-turn model is asked at each pause (`semantic_vad`).
     pub fn detect_turns(
         &mut self,
         vad: Option<&dyn VoiceActivity>,
         detection: Option<&TurnDetection>,
+        judged: bool,
     ) -> Result<(), RealtimeError> {
         let (Some(vad), Some(detection)) = (vad, detection) else {
             self.turns = None;
             return Ok(());
         };
+        let ending = match judged {
+            true => TurnEnding::Judged {
+                longest_silence_ms: longest_silence_ms(detection.eagerness.as_deref()),
+            },
+            false => TurnEnding::Silence,
+        };
         let settings = TurnSettings {
             threshold: detection.threshold,
             prefix_padding_ms: detection.prefix_padding_ms,
             silence_duration_ms: detection.silence_duration_ms,
+            ending,
         };
         if let Some(turns) = &mut self.turns {
             turns.detector.set_settings(settings);
@@ -113,6 +132,12 @@ impl InputBuffer {
             .detector
             .push(&at_vad_rate)
             .map_err(|e| RealtimeError::server("server_error", format!("turn detection failed: {e}")))
+    }
+
+    /// Ends the turn at the pause that began at `at_ms` (judged finished), unless the caller
+    /// has spoken again since.
+    pub fn end_at_pause(&mut self, at_ms: u64) -> Option<TurnEvent> {
+        self.turns.as_mut()?.detector.end_at_pause(at_ms)
     }
 
     /// Milliseconds of audio in the buffer.

@@ -136,6 +136,7 @@ async fn prepare(
             .ok_or(ApiError::engine_unavailable(EngineKind::ChatModel))?,
         synthesizer: RequiredEngines::synthesizer(engines)?,
         vad: engines.vad.clone(),
+        turn_end: engines.turn_end.clone(),
     };
     // A session opened on a saturated server could not answer within the bound: refused
     // before the upgrade, as a chat completion would be, with Retry-After.

@@ -23,7 +23,7 @@ use vox_engine::audio::AudioBuffer;
 use vox_engine::chat::{ChatModel, Prefilled};
 use vox_engine::speech::Synthesizer;
 use vox_engine::transcribe::Transcriber;
-use vox_engine::vad::VoiceActivity;
+use vox_engine::vad::{TurnEnd, VoiceActivity};
 use vox_pipeline::{Heard, TurnEvent};
 use vox_protocol::realtime::client::Received;
 use vox_protocol::realtime::{
@@ -52,6 +52,9 @@ const SILENT_PEER: Duration = Duration::from_secs(3 * 20 + 10);
 const IDLE_SESSION: Duration = Duration::from_secs(15 * 60);
 /// Silence kept after the end of a turn for recognition (Whisper reads the last word better).
 const TAIL_MS: u64 = 200;
+/// The end-of-turn model's probability from which a pause ends the turn (smart-turn's own
+/// threshold).
+const FINISHED: f32 = 0.5;
 /// A manual commit needs at least this much audio (OpenAI's rule).
 const MIN_COMMIT_MS: u64 = 100;
 /// Server events waiting for a slow client before the session waits for it.
@@ -81,6 +84,7 @@ pub struct Engines {
     pub chat: Arc<dyn ChatModel>,
     pub synthesizer: Arc<dyn Synthesizer>,
     pub vad: Option<Arc<dyn VoiceActivity>>,
+    pub turn_end: Option<Arc<dyn TurnEnd>>,
 }
 
 pub struct Setup {
@@ -143,6 +147,13 @@ enum Early {
     Heard(Hearing),
 }
 
+/// The end-of-turn model hearing a pause (`semantic_vad`): the turn ends there if it says the
+/// caller has finished.
+struct Judging {
+    at_ms: u64,
+    verdict: Spawned<Result<f32, vox_engine::EngineError>>,
+}
+
 /// An answer to a pause, written and spoken while the silence window runs but not sent: the
 /// caller hears it at once if the pause ends the turn; it is dropped if they speak again.
 struct Held {
@@ -187,6 +198,9 @@ struct Session {
     input: InputBuffer,
     turn: Option<Turn>,
     speculation: Option<Speculation>,
+    judging: Option<Judging>,
+    /// The pause the end-of-turn model judged unfinished: its words have the last say.
+    unfinished_pause: Option<u64>,
     held: Option<Held>,
     /// Early recognitions the caller spoke past: left to finish (stopping one restarts the
     /// recogniser's process), stopped with the session.
@@ -234,6 +248,8 @@ impl Session {
             input,
             turn: None,
             speculation: None,
+            judging: None,
+            unfinished_pause: None,
             held: None,
             discarded: Vec::new(),
             recognitions: FuturesUnordered::new(),
@@ -284,6 +300,9 @@ impl Session {
                 heard = Self::early_result(&mut self.speculation), if self.is_recognising_early() => {
                     self.on_early(heard).await
                 }
+                verdict = Self::verdict(&mut self.judging), if self.judging.is_some() => {
+                    self.on_verdict(verdict).await
+                }
                 ended = Self::step_response(&mut self.response, &mut self.items), if self.response.is_some() => {
                     self.on_response_events(ended).await
                 }
@@ -318,9 +337,39 @@ impl Session {
         }
     }
 
-    /// The pause's recognition is in: a transcription session sends the words so far; a
-    /// conversation starts the answer they would get, held until the turn ends.
+    /// The pause's recognition is in: it may end a turn the end-of-turn model thought
+    /// unfinished (`semantic_vad`).
     async fn on_early(&mut self, heard: Hearing) -> Option<()> {
+        let at_ms = self.speculation.as_ref().map(|s| s.at_ms);
+        self.take_early(heard).await?;
+        if let Some(at_ms) = at_ms
+            && self.unfinished_pause == Some(at_ms)
+            && self.words_finish(at_ms)
+            && let Some(event) = self.input.end_at_pause(at_ms)
+        {
+            tracing::debug!(at_ms, "pause: the words end the turn");
+            self.on_turn_event(event).await;
+        }
+        Some(())
+    }
+
+    /// The pause at `at_ms` was recognised, and its words read as a finished turn.
+    fn words_finish(&self, at_ms: u64) -> bool {
+        match &self.speculation {
+            Some(Speculation {
+                at_ms: heard_at,
+                early: Early::Heard(Ok(heard)),
+            }) => {
+                *heard_at == at_ms
+                    && vox_pipeline::turn_words::reads_as_finished(&heard.text, &heard.language)
+            }
+            _ => false,
+        }
+    }
+
+    /// A transcription session sends the words so far; a conversation starts the answer they
+    /// would get, held until the turn ends.
+    async fn take_early(&mut self, heard: Hearing) -> Option<()> {
         let Some(speculation) = &mut self.speculation else {
             return Some(());
         };
@@ -567,7 +616,9 @@ impl Session {
                  set turn_detection to null and commit the audio buffer yourself.",
             ));
         }
-        self.input.detect_turns(self.engines.vad.as_deref(), detection)
+        let judged = detection.is_some_and(|d| d.kind == "semantic_vad") && self.engines.turn_end.is_some();
+        self.input
+            .detect_turns(self.engines.vad.as_deref(), detection, judged)
     }
 
     async fn append_audio(&mut self, audio: &str) -> Result<(), RealtimeError> {
@@ -602,7 +653,10 @@ impl Session {
                     running.cancel("turn_detected");
                 }
             }
-            TurnEvent::Paused { at_ms } => self.speculate(at_ms),
+            TurnEvent::Paused { at_ms } => {
+                self.speculate(at_ms);
+                self.judge(at_ms);
+            }
             TurnEvent::Resumed => self.discard_speculation(),
             TurnEvent::SpeechStopped { end_ms } => self.end_turn(end_ms).await,
         }
@@ -628,7 +682,78 @@ impl Session {
         });
     }
 
+    /// Asks the end-of-turn model whether the pause at `at_ms` ends the turn (`semantic_vad`).
+    fn judge(&mut self, at_ms: u64) {
+        let semantic = self
+            .config
+            .turn_detection
+            .as_ref()
+            .is_some_and(|d| d.kind == "semantic_vad");
+        let (Some(model), Some(turn), true) = (self.engines.turn_end.clone(), &self.turn, semantic) else {
+            return;
+        };
+        // The turn so far and the start of the pause, as much as the model reads.
+        let now_ms = self.input.detected_up_to_ms();
+        let context_ms = model.context_samples() as u64 * 1000 / u64::from(model.sample_rate());
+        let audio = self
+            .input
+            .copy(turn.start_ms.max(now_ms.saturating_sub(context_ms)), now_ms);
+        let verdict = tokio::task::spawn_blocking(move || {
+            let samples = vox_audio::resample(&audio.samples, audio.sample_rate, model.sample_rate())
+                .map_err(|e| vox_engine::EngineError::Internal(e.to_string()))?;
+            model.finished(&samples)
+        });
+        self.judging = Some(Judging {
+            at_ms,
+            verdict: Spawned(verdict),
+        });
+    }
+
+    async fn verdict(judging: &mut Option<Judging>) -> (u64, Result<f32, vox_engine::EngineError>) {
+        match judging {
+            Some(judging) => {
+                let verdict = (&mut judging.verdict).await;
+                let verdict =
+                    verdict.unwrap_or_else(|e| Err(vox_engine::EngineError::Internal(e.to_string())));
+                (judging.at_ms, verdict)
+            }
+            None => std::future::pending().await,
+        }
+    }
+
+    /// The end-of-turn model heard the pause: a finished turn ends where the silence began; an
+    /// unfinished one waits for more speech or the longest silence, unless the pause's words,
+    /// once recognised, read as a finished sentence.
+    async fn on_verdict(
+        &mut self,
+        (at_ms, verdict): (u64, Result<f32, vox_engine::EngineError>),
+    ) -> Option<()> {
+        self.judging = None;
+        let finished = match verdict {
+            Ok(probability) => {
+                tracing::debug!(at_ms, probability, "pause: end of turn judged");
+                probability >= FINISHED
+            }
+            Err(err) => {
+                // Without a verdict the turn ends as an unfinished one would: by silence.
+                tracing::warn!(error = %err, "end-of-turn model failed");
+                false
+            }
+        };
+        if !finished {
+            self.unfinished_pause = Some(at_ms);
+        }
+        if (finished || self.words_finish(at_ms))
+            && let Some(event) = self.input.end_at_pause(at_ms)
+        {
+            self.on_turn_event(event).await;
+        }
+        Some(())
+    }
+
     fn discard_speculation(&mut self) {
+        self.judging = None;
+        self.unfinished_pause = None;
         self.held = None;
         if let Some(Speculation {
             early: Early::Recognising(task),

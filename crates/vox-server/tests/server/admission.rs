@@ -19,6 +19,7 @@ fn queued_server(wait: Duration) -> TestServer {
         chat: Some(Arc::new(ScriptedChat::saying("Yes.").queued(wait))),
         synthesizer: None,
         vad: None,
+        turn_end: None,
     };
     // The test servers' bound is 10 s.
     server_with_engines(true, settings(), engines)
@@ -83,6 +84,7 @@ fn spoken_server(bound: Duration) -> TestServer {
         // is reported empty, so only the answers in flight can refuse.
         synthesizer: Some(Arc::new(ToneVoice::hanging_from(1).with_delay(FIRST_AUDIO))),
         vad: None,
+        turn_end: None,
     };
     server_with_engines(
         true,

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use vox_engine::EngineSet;
-use vox_scripted::{LoudnessVad, ScriptedChat, ScriptedTranscriber, ToneVoice};
+use vox_scripted::{LoudnessVad, ScriptedChat, ScriptedTranscriber, ScriptedTurnEnd, ToneVoice};
 
 use crate::common::{KEY, settings};
 
@@ -26,13 +26,24 @@ pub(crate) struct Running {
 }
 
 pub(crate) async fn start(chat: ScriptedChat, voice: ToneVoice) -> Running {
+    start_judging(chat, voice, "What time is it?", None).await
+}
+
+/// Hearing `heard` in every turn, with an end-of-turn model for `semantic_vad`.
+pub(crate) async fn start_judging(
+    chat: ScriptedChat,
+    voice: ToneVoice,
+    heard: &str,
+    turn_end: Option<Arc<ScriptedTurnEnd>>,
+) -> Running {
     let voice = Arc::new(voice);
     let chat = Arc::new(chat);
     let engines = EngineSet {
-        transcriber: Some(Arc::new(ScriptedTranscriber::hearing("What time is it?", "en"))),
+        transcriber: Some(Arc::new(ScriptedTranscriber::hearing(heard, "en"))),
         chat: Some(chat.clone()),
         synthesizer: Some(voice.clone()),
         vad: Some(Arc::new(LoudnessVad)),
+        turn_end: turn_end.map(|t| t as Arc<dyn vox_engine::vad::TurnEnd>),
     };
     let mut settings = settings();
     settings
@@ -513,4 +524,111 @@ async fn settings_openai_accepts_without_effect_are_echoed_and_beta_keys_are_ref
     let error = until(&mut socket, "error").await.pop().unwrap().1["error"].clone();
     assert_eq!(error["code"], "unknown_parameter");
     assert_eq!(error["param"], "session.voice");
+}
+
+async fn semantic_session(
+    turn_end: &Arc<ScriptedTurnEnd>,
+    eagerness: &str,
+    heard: &str,
+) -> (Running, Socket) {
+    let server = start_judging(
+        ScriptedChat::saying("Noted."),
+        ToneVoice::default(),
+        heard,
+        Some(turn_end.clone()),
+    )
+    .await;
+    let mut socket = connect(&server.url).await;
+    until(&mut socket, "session.created").await;
+    let detection = json!({"type": "semantic_vad", "eagerness": eagerness, "create_response": false});
+    send(
+        &mut socket,
+        json!({"type": "session.update", "session": {"type": "realtime", "audio": {"input": {"turn_detection": detection}}}}),
+    )
+    .await;
+    until(&mut socket, "session.updated").await;
+    (server, socket)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn semantic_vad_ends_a_turn_judged_finished_at_its_pause() {
+    let turn_end = Arc::new(ScriptedTurnEnd::finding(0.9));
+    let (_server, mut socket) = semantic_session(&turn_end, "low", "What time is it?").await;
+    speak(&mut socket, 1.0, true).await;
+    // 300 ms: less than server_vad's 500 ms window would need, far less than low eagerness's 8 s.
+    speak(&mut socket, 0.3, false).await;
+    let events = until(&mut socket, "input_audio_buffer.speech_stopped").await;
+    let end = events.last().unwrap().1["audio_end_ms"].as_u64().unwrap();
+    assert!((950..=1100).contains(&end), "{end}");
+    assert_eq!(turn_end.asked(), 1);
+    let heard = until(
+        &mut socket,
+        "conversation.item.input_audio_transcription.completed",
+    )
+    .await;
+    assert_eq!(heard.last().unwrap().1["transcript"], "What time is it?");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn semantic_vad_waits_through_a_pause_judged_unfinished_up_to_its_eagerness() {
+    let turn_end = Arc::new(ScriptedTurnEnd::finding(0.1));
+    // Words that leave the sentence open agree with the model.
+    let (_server, mut socket) = semantic_session(&turn_end, "high", "I would like a table for").await;
+    speak(&mut socket, 1.0, true).await;
+    speak(&mut socket, 0.3, false).await;
+    // The verdict is in, then a silence past server_vad's window: the turn is still open.
+    while turn_end.asked() == 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    speak(&mut socket, 1.2, false).await;
+    let still_open = tokio::time::timeout(
+        Duration::from_millis(300),
+        until(&mut socket, "input_audio_buffer.speech_stopped"),
+    )
+    .await;
+    assert!(still_open.is_err(), "the turn ended at an unfinished pause");
+    // High eagerness waits 2 s at most: the turn ends where its silence began.
+    speak(&mut socket, 0.6, false).await;
+    let events = until(&mut socket, "input_audio_buffer.speech_stopped").await;
+    let end = events.last().unwrap().1["audio_end_ms"].as_u64().unwrap();
+    assert!((950..=1100).contains(&end), "{end}");
+    assert_eq!(turn_end.asked(), 1, "one verdict per pause");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_vad_never_asks_the_end_of_turn_model() {
+    let turn_end = Arc::new(ScriptedTurnEnd::finding(0.9));
+    let server = start_judging(
+        ScriptedChat::saying("Noted."),
+        ToneVoice::default(),
+        "What time is it?",
+        Some(turn_end.clone()),
+    )
+    .await;
+    let mut socket = connect(&server.url).await;
+    until(&mut socket, "session.created").await;
+    speak(&mut socket, 1.0, true).await;
+    speak(&mut socket, 0.3, false).await;
+    let early = tokio::time::timeout(
+        Duration::from_millis(300),
+        until(&mut socket, "input_audio_buffer.speech_stopped"),
+    )
+    .await;
+    assert!(early.is_err(), "server_vad waits its whole silence window");
+    speak(&mut socket, 0.3, false).await;
+    until(&mut socket, "input_audio_buffer.speech_stopped").await;
+    assert_eq!(turn_end.asked(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pause_judged_unfinished_ends_the_turn_when_its_words_close_a_sentence() {
+    let turn_end = Arc::new(ScriptedTurnEnd::finding(0.1));
+    let (_server, mut socket) = semantic_session(&turn_end, "low", "What time is it?").await;
+    speak(&mut socket, 1.0, true).await;
+    // 300 ms of silence, then nothing: only the pause's recognised words can end the turn.
+    speak(&mut socket, 0.3, false).await;
+    let events = until(&mut socket, "input_audio_buffer.speech_stopped").await;
+    let end = events.last().unwrap().1["audio_end_ms"].as_u64().unwrap();
+    assert!((950..=1100).contains(&end), "{end}");
+    assert_eq!(turn_end.asked(), 1);
 }

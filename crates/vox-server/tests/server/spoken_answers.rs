@@ -26,6 +26,7 @@ fn server_speaking(chat: ScriptedChat, voice: Arc<ToneVoice>) -> TestServer {
         chat: Some(Arc::new(chat)),
         synthesizer: Some(voice),
         vad: None,
+        turn_end: None,
     };
     server_with_engines(true, settings(), engines)
 }
@@ -249,6 +250,7 @@ async fn the_next_turn_refers_to_the_answer_by_its_audio_id() {
         chat: Some(chat.clone()),
         synthesizer: Some(Arc::new(ToneVoice::default())),
         vad: None,
+        turn_end: None,
     };
     let server = server_with_engines(true, settings(), engines);
     let first = server
@@ -283,6 +285,7 @@ async fn a_deployment_on_another_profile_answers_with_its_own_engines() {
         chat: Some(Arc::new(ScriptedChat::saying(text))),
         synthesizer: Some(Arc::new(ToneVoice::default())),
         vad: None,
+        turn_end: None,
     };
     let engines = vox_server::ProfileEngines::default()
         .with("default", engines_saying("From the default models."))
@@ -375,6 +378,7 @@ fn server_with_chat(
         chat: Some(chat),
         synthesizer: Some(voice),
         vad: None,
+        turn_end: None,
     };
     server_with_engines(
         true,
