@@ -25,7 +25,7 @@ def test_the_test_profile_is_installed_and_verifies():
     assert listing.returncode == 0, listing.stderr
     rows = {line.split()[0]: line for line in listing.stdout.splitlines() if line and not line.startswith("model")}
     for model in ["whisper-tiny-en", "smollm2-135m-instruct", "piper-en-us-joe-medium", "hibari-heart-int8",
-                  "silero-vad", "onnxruntime"]:
+                  "silero-vad", "smart-turn-v3.2", "onnxruntime"]:
         assert " installed " in rows[model], rows[model]
     assert " missing " in rows["qwen2.5-coder-1.5b-instruct"] or " installed " in rows["qwen2.5-coder-1.5b-instruct"]
     verify = vox("models", "verify", "smollm2-135m-instruct", "--models-dir", TEST_MODELS)

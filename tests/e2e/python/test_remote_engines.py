@@ -43,9 +43,10 @@ def upstream():
             stop_server(server)
 
 
-# What a front door whose three roles are remote keeps on disk: voice activity detection
-# (for realtime turns) and the runtime it runs on; no language model, recogniser or voice.
-LOCAL_MODELS = ["silero-vad", "onnxruntime"]
+# What a front door whose three roles are remote keeps on disk: voice activity detection and
+# the end-of-turn model (for realtime turns) and the runtime they run on; no language model,
+# recogniser or voice.
+LOCAL_MODELS = ["silero-vad", "smart-turn-v3.2", "onnxruntime"]
 
 
 def local_models_dir(home: str, names: list[str] = LOCAL_MODELS) -> Path:
@@ -100,8 +101,9 @@ def test_a_front_door_asks_only_for_its_local_models():
             capture_output=True, text=True, timeout=60,
         )
     assert result.returncode != 0
-    assert "silero-vad not installed for profile 'remote'" in result.stderr, result.stderr
-    assert f"Install with: vox models pull silero-vad --models-dir {models}" in result.stderr, result.stderr
+    assert "silero-vad, smart-turn-v3.2 not installed for profile 'remote'" in result.stderr, result.stderr
+    assert f"Install with: vox models pull silero-vad smart-turn-v3.2 --models-dir {models}" in result.stderr, \
+        result.stderr
 
 
 def test_a_spoken_question_is_heard_answered_and_spoken_by_the_upstream(upstream):

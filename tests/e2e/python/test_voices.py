@@ -51,15 +51,12 @@ def errors(said: list[str], heard_words: list[str]) -> int:
     return row[-1]
 
 
-def word_error_rate(server, texts: list[str], voice: str, language: str) -> tuple[float, list[list[str]]]:
-    wrong = total = 0
-    hearings = []
-    for text in texts:
-        said, hearing = words(text), heard(server, spoken(server, text, voice), language)
-        wrong += errors(said, hearing)
-        total += len(said)
-        hearings.append(hearing)
-    return wrong / total, hearings
+def word_error_rate(server, texts: list[str], voice: str, language: str) -> tuple[float, list[str]]:
+    """The texts spoken as one request and heard back as one: one recognition of the whole
+    (whisper's cost is its window, not the words in it) instead of one per sentence."""
+    text = " ".join(texts)
+    said, hearing = words(text), heard(server, spoken(server, text, voice), language)
+    return errors(said, hearing) / len(said), hearing
 
 
 def test_every_voice_is_understood(default_vox):
@@ -75,7 +72,7 @@ def test_french_is_read_by_a_native_speaker(default_vox):
     # echo is Piper joe, an English-only voice: French goes to Kokoro's ff_siwis.
     wer, hearings = word_error_rate(default_vox, FRENCH, "echo", "fr")
     assert wer <= 0.2, (wer, hearings)
-    assert "bonjour" in hearings[0], hearings
+    assert "bonjour" in hearings, hearings
 
 
 def test_spanish_is_read_by_a_native_speaker_for_either_gender(default_vox):
