@@ -3,6 +3,7 @@
 //! told to, and counts what it was asked.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use vox_engine::EngineError;
 use vox_engine::vad::{SpeechDetector, TurnEnd, VoiceActivity};
@@ -37,17 +38,24 @@ impl SpeechDetector for Loudness {
     }
 }
 
-/// An end-of-turn model that finds every turn finished with the same probability.
+/// An end-of-turn model that finds every turn finished with the same probability, taking
+/// `takes` to say so.
 #[derive(Debug)]
 pub struct ScriptedTurnEnd {
     probability: f32,
+    takes: Duration,
     asked: AtomicUsize,
 }
 
 impl ScriptedTurnEnd {
     pub fn finding(probability: f32) -> Self {
+        Self::slowly_finding(probability, Duration::ZERO)
+    }
+
+    pub fn slowly_finding(probability: f32, takes: Duration) -> Self {
         Self {
             probability,
+            takes,
             asked: AtomicUsize::new(0),
         }
     }
@@ -69,6 +77,7 @@ impl TurnEnd for ScriptedTurnEnd {
 
     fn finished(&self, _audio: &[f32]) -> Result<f32, EngineError> {
         self.asked.fetch_add(1, Ordering::SeqCst);
+        std::thread::sleep(self.takes);
         Ok(self.probability)
     }
 }

@@ -108,7 +108,8 @@ pub enum Modality {
 /// Server voice activity detection, or none (`turn_detection: null`: the client commits).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TurnDetection {
-    /// `server_vad` or `semantic_vad` (read as server VAD with its defaults).
+    /// `server_vad`, or `semantic_vad` (an end-of-turn model judges each pause; the silence
+    /// settings keep server VAD's defaults).
     pub kind: String,
     pub threshold: f32,
     pub prefix_padding_ms: u64,

@@ -199,6 +199,9 @@ struct Session {
     turn: Option<Turn>,
     speculation: Option<Speculation>,
     judging: Option<Judging>,
+    /// A verdict the caller spoke past, still being computed: no other starts before it ends, so
+    /// a burst of pauses cannot queue model runs without bound.
+    judging_past: Option<Spawned<Result<f32, vox_engine::EngineError>>>,
     /// The pause the end-of-turn model judged unfinished: its words have the last say.
     unfinished_pause: Option<u64>,
     held: Option<Held>,
@@ -249,6 +252,7 @@ impl Session {
             turn: None,
             speculation: None,
             judging: None,
+            judging_past: None,
             unfinished_pause: None,
             held: None,
             discarded: Vec::new(),
@@ -692,6 +696,14 @@ impl Session {
         let (Some(model), Some(turn), true) = (self.engines.turn_end.clone(), &self.turn, semantic) else {
             return;
         };
+        if self
+            .judging_past
+            .as_ref()
+            .is_some_and(|past| !past.0.is_finished())
+        {
+            // This pause ends by silence or by its words.
+            return;
+        }
         // The turn so far and the start of the pause, as much as the model reads.
         let now_ms = self.input.detected_up_to_ms();
         let context_ms = model.context_samples() as u64 * 1000 / u64::from(model.sample_rate());
@@ -752,7 +764,9 @@ impl Session {
     }
 
     fn discard_speculation(&mut self) {
-        self.judging = None;
+        if let Some(judging) = self.judging.take() {
+            self.judging_past = Some(judging.verdict);
+        }
         self.unfinished_pause = None;
         self.held = None;
         if let Some(Speculation {

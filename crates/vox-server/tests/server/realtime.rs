@@ -632,3 +632,18 @@ async fn a_pause_judged_unfinished_ends_the_turn_when_its_words_close_a_sentence
     assert!((950..=1100).contains(&end), "{end}");
     assert_eq!(turn_end.asked(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_pauses_runs_the_end_of_turn_model_one_pause_at_a_time() {
+    let turn_end = Arc::new(ScriptedTurnEnd::slowly_finding(0.1, Duration::from_millis(500)));
+    let (_server, mut socket) = semantic_session(&turn_end, "high", "I would like a table for").await;
+    // Twenty pauses, each spoken past, sent in well under a second.
+    for _ in 0..20 {
+        speak(&mut socket, 0.2, true).await;
+        speak(&mut socket, 0.2, false).await;
+    }
+    speak(&mut socket, 2.5, false).await;
+    until(&mut socket, "input_audio_buffer.speech_stopped").await;
+    let asked = turn_end.asked();
+    assert!((1..=3).contains(&asked), "{asked} verdicts for 20 pauses");
+}
