@@ -136,7 +136,7 @@ fn survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
-            "kill_9_writer_child",
+            "embedded::kill_9_writer_child",
             "--exact",
             "--ignored",
             "--nocapture",

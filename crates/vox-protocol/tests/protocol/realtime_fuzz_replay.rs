@@ -1,7 +1,7 @@
 //! Replays the realtime fuzzer's seeds and every input it found (`tests/fuzz-regressions`):
 //! each must stay a clean parse or a small error.
 
-#[path = "common/realtime_fuzz.rs"]
+#[path = "../common/realtime_fuzz.rs"]
 mod realtime_fuzz;
 
 #[test]
