@@ -550,16 +550,21 @@ async fn semantic_session(
     (server, socket)
 }
 
+/// A second of speech, then 300 ms of silence and nothing more (less than server_vad's 500 ms
+/// window, far less than low eagerness's 8 s): the turn must end where the silence began.
+async fn speak_and_pause_until_the_turn_ends(socket: &mut Socket) {
+    speak(socket, 1.0, true).await;
+    speak(socket, 0.3, false).await;
+    let events = until(socket, "input_audio_buffer.speech_stopped").await;
+    let end = events.last().unwrap().1["audio_end_ms"].as_u64().unwrap();
+    assert!((950..=1100).contains(&end), "{end}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn semantic_vad_ends_a_turn_judged_finished_at_its_pause() {
     let turn_end = Arc::new(ScriptedTurnEnd::finding(0.9));
     let (_server, mut socket) = semantic_session(&turn_end, "low", "What time is it?").await;
-    speak(&mut socket, 1.0, true).await;
-    // 300 ms: less than server_vad's 500 ms window would need, far less than low eagerness's 8 s.
-    speak(&mut socket, 0.3, false).await;
-    let events = until(&mut socket, "input_audio_buffer.speech_stopped").await;
-    let end = events.last().unwrap().1["audio_end_ms"].as_u64().unwrap();
-    assert!((950..=1100).contains(&end), "{end}");
+    speak_and_pause_until_the_turn_ends(&mut socket).await;
     assert_eq!(turn_end.asked(), 1);
     let heard = until(
         &mut socket,
@@ -624,12 +629,8 @@ async fn server_vad_never_asks_the_end_of_turn_model() {
 async fn a_pause_judged_unfinished_ends_the_turn_when_its_words_close_a_sentence() {
     let turn_end = Arc::new(ScriptedTurnEnd::finding(0.1));
     let (_server, mut socket) = semantic_session(&turn_end, "low", "What time is it?").await;
-    speak(&mut socket, 1.0, true).await;
-    // 300 ms of silence, then nothing: only the pause's recognised words can end the turn.
-    speak(&mut socket, 0.3, false).await;
-    let events = until(&mut socket, "input_audio_buffer.speech_stopped").await;
-    let end = events.last().unwrap().1["audio_end_ms"].as_u64().unwrap();
-    assert!((950..=1100).contains(&end), "{end}");
+    // The model says unfinished: only the pause's recognised words can end the turn.
+    speak_and_pause_until_the_turn_ends(&mut socket).await;
     assert_eq!(turn_end.asked(), 1);
 }
 
