@@ -41,13 +41,8 @@ impl LogMel {
         let mut data = Vec::with_capacity(frames * N_MELS);
         // From this frame on, every window sees only the silent padding: all floor, no FFT needed.
         let first_silent = (samples.len() + vox_mel::N_FFT).div_ceil(HOP);
-        for frame in 0..frames {
-            if frame >= first_silent {
-                data.extend(std::iter::repeat_n(FLOOR, N_MELS));
-            } else {
-                self.bank.log_frame(&padded, frame, &mut data);
-            }
-        }
+        self.bank.log_frames(&padded, first_silent.min(frames), &mut data);
+        data.resize(frames * N_MELS, FLOOR);
         scale_as_whisper(&mut data);
         Spectrogram { frames, data }
     }

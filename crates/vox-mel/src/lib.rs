@@ -35,19 +35,24 @@ impl MelBank {
         }
     }
 
-    /// The log10 band energies of frame `frame` of `samples` (its window centred on sample
-    /// `frame * HOP`, the edges reflected), appended to `out`.
-    pub fn log_frame(&self, samples: &[f32], frame: usize, out: &mut Vec<f32>) {
+    /// The log10 band energies of frames `0..frames` of `samples` (frame `n`'s window centred on
+    /// sample `n * HOP`, the edges reflected), appended to `out` frame by frame.
+    pub fn log_frames(&self, samples: &[f32], frames: usize, out: &mut Vec<f32>) {
         let mut buffer = vec![Complex::new(0.0f32, 0.0); N_FFT];
-        let start = (frame * HOP) as isize - (N_FFT / 2) as isize;
-        for (i, slot) in buffer.iter_mut().enumerate() {
-            *slot = Complex::new(reflect(samples, start + i as isize) * self.window[i], 0.0);
-        }
-        self.fft.process(&mut buffer);
-        let power: Vec<f32> = buffer[..=N_FFT / 2].iter().map(|c| c.norm_sqr()).collect();
-        for filter in &self.filters {
-            let energy: f32 = filter.iter().zip(&power).map(|(w, p)| w * p).sum();
-            out.push(energy.max(1e-10).log10());
+        let mut power = [0f32; N_FFT / 2 + 1];
+        for frame in 0..frames {
+            let start = (frame * HOP) as isize - (N_FFT / 2) as isize;
+            for (i, slot) in buffer.iter_mut().enumerate() {
+                *slot = Complex::new(reflect(samples, start + i as isize) * self.window[i], 0.0);
+            }
+            self.fft.process(&mut buffer);
+            for (p, c) in power.iter_mut().zip(&buffer) {
+                *p = c.norm_sqr();
+            }
+            for filter in &self.filters {
+                let energy: f32 = filter.iter().zip(&power).map(|(w, p)| w * p).sum();
+                out.push(energy.max(1e-10).log10());
+            }
         }
     }
 }
@@ -148,8 +153,9 @@ mod tests {
         let tone: Vec<f32> = (0..16_000)
             .map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 16_000.0).sin())
             .collect();
-        let mut frame = Vec::new();
-        MelBank::new().log_frame(&tone, 50, &mut frame);
+        let mut frames = Vec::new();
+        MelBank::new().log_frames(&tone, 51, &mut frames);
+        let frame = &frames[50 * N_MELS..];
         let loudest = (0..N_MELS)
             .max_by(|&a, &b| frame[a].total_cmp(&frame[b]))
             .unwrap();

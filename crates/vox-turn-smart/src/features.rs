@@ -15,9 +15,7 @@ const VARIANCE_EPSILON: f32 = 1e-7;
 pub fn of_last_seconds(bank: &MelBank, audio: &[f32]) -> Vec<f32> {
     let window = normalised(&last_seconds(audio));
     let mut by_frame = Vec::with_capacity(FRAMES * N_MELS);
-    for frame in 0..FRAMES {
-        bank.log_frame(&window, frame, &mut by_frame);
-    }
+    bank.log_frames(&window, FRAMES, &mut by_frame);
     scale_as_whisper(&mut by_frame);
     let mut by_band = vec![0f32; N_MELS * FRAMES];
     for (frame, bands) in by_frame.chunks_exact(N_MELS).enumerate() {

@@ -620,9 +620,17 @@ impl Session {
                  set turn_detection to null and commit the audio buffer yourself.",
             ));
         }
-        let judged = detection.is_some_and(|d| d.kind == "semantic_vad") && self.engines.turn_end.is_some();
+        let judged = self.pause_judge().is_some();
         self.input
             .detect_turns(self.engines.vad.as_deref(), detection, judged)
+    }
+
+    /// The end-of-turn model, when `semantic_vad` asks it about each pause.
+    fn pause_judge(&self) -> Option<Arc<dyn TurnEnd>> {
+        let detection = self.config.turn_detection.as_ref()?;
+        (detection.kind == "semantic_vad")
+            .then(|| self.engines.turn_end.clone())
+            .flatten()
     }
 
     async fn append_audio(&mut self, audio: &str) -> Result<(), RealtimeError> {
@@ -688,12 +696,7 @@ impl Session {
 
     /// Asks the end-of-turn model whether the pause at `at_ms` ends the turn (`semantic_vad`).
     fn judge(&mut self, at_ms: u64) {
-        let semantic = self
-            .config
-            .turn_detection
-            .as_ref()
-            .is_some_and(|d| d.kind == "semantic_vad");
-        let (Some(model), Some(turn), true) = (self.engines.turn_end.clone(), &self.turn, semantic) else {
+        let (Some(model), Some(turn)) = (self.pause_judge(), &self.turn) else {
             return;
         };
         if self
